@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks (not part of the test suite). BENCH_QUICK=1 for a short run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+npx tsc -p tsconfig.json --outDir dist-bench
+exec node --enable-source-maps dist-bench/bench/core.js "$@"

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './shared/errors.js';
+
+export interface ControlPlaneConfig {
+  /** Where the embedded store, snapshots and the embedded nats-server keep their files. */
+  dataDir: string;
+  /** An external NATS; when absent, `edgeplane start` runs its own nats-server. */
+  natsUrl?: string;
+  natsUser?: string;
+  natsPass?: string;
+  /** `sqlite:<path>` (default `sqlite:<dataDir>/events.db`) or `esdb://…` / `esdb+discover://…`. */
+  store: string;
+  snapshotEvery: number;
+  idleMs: number;
+  /** Replicas for the JetStream streams (3 on a NATS cluster). */
+  replicas: number;
+}
+
+export interface ConfigInput {
+  dataDir?: string;
+  natsUrl?: string;
+  store?: string;
+  snapshotEvery?: number;
+  idleMs?: number;
+  replicas?: number;
+}
+
+/** Flags override env, env overrides defaults; a bad value fails here, at start, by name. */
+export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  const dataDir = resolve(input.dataDir ?? env.EDGEPLANE_DATA_DIR ?? './data');
+  const store = input.store ?? env.EDGEPLANE_STORE ?? `sqlite:${dataDir}/events.db`;
+  if (!/^(sqlite:.+|esdb(\+discover)?:\/\/.+)$/.test(store)) {
+    throw new ConfigError(`EDGEPLANE_STORE / --store must be sqlite:<path> or esdb://… (got ${JSON.stringify(store)})`, { store });
+  }
+  return {
+    dataDir,
+    natsUrl: input.natsUrl ?? (env.EDGEPLANE_NATS_URL || undefined),
+    natsUser: env.EDGEPLANE_NATS_USER || undefined,
+    natsPass: env.EDGEPLANE_NATS_PASS || undefined,
+    store,
+    snapshotEvery: positiveInt('snapshot-every', input.snapshotEvery ?? env.EDGEPLANE_SNAPSHOT_EVERY ?? 100, true),
+    idleMs: positiveInt('idle-ms', input.idleMs ?? env.EDGEPLANE_IDLE_MS ?? 300_000),
+    replicas: positiveInt('replicas', input.replicas ?? env.EDGEPLANE_REPLICAS ?? 1),
+  };
+}
+
+function positiveInt(name: string, value: unknown, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new ConfigError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer (got ${JSON.stringify(value)})`, { name, value });
+  return n;
+}

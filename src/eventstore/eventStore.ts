@@ -1,0 +1,74 @@
+/**
+ * The event store port. Two adapters implement it (`sqlite`, `esdb`) and both pass the one
+ * contract suite in test/int/eventStore.contract.ts.
+ *
+ * Revisions are per stream and start at 0 (EventStoreDB's numbering). Positions are global,
+ * increasing, and define the order of `$all`; a checkpoint is the position of the last event
+ * a reader has handled.
+ */
+export interface EventMetadata {
+  commandId?: string;
+  causationId?: string;
+  correlationId?: string;
+  /** ISO-8601 time the event was decided. */
+  timestamp?: string;
+  [key: string]: unknown;
+}
+
+export interface EventData<Type extends string = string, Data = unknown> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> extends EventData<Type, Data> {
+  stream: string;
+  revision: number;
+  position: number;
+}
+
+export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream. */
+  nextRevision: number;
+  /** Global position of the last appended event. */
+  position: number;
+  /** Global position of the first appended event, where the store assigns positions contiguously within an append (sqlite). */
+  firstPosition?: number;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** First revision to return (inclusive); default: the start (forwards) or the end (backwards). */
+  fromRevision?: number;
+  limit?: number;
+}
+
+export interface ReadAllOptions {
+  /** Return events after this position (exclusive); omitted: from the beginning. */
+  after?: number;
+  limit?: number;
+}
+
+export interface SubscribeAllOptions {
+  after?: number;
+  /** Aborting ends the iteration. */
+  signal?: AbortSignal;
+}
+
+export interface EventStore {
+  readonly name: string;
+  append(stream: string, events: readonly EventData[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Throws StreamNotFoundError when the stream has no events. */
+  readStream(stream: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The stream's last revision, or undefined when it has no events. */
+  streamRevision(stream: string): Promise<number | undefined>;
+  readAll(opts?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catches up from `after`, then follows live appends, in global order, until aborted. */
+  subscribeAll(opts?: SubscribeAllOptions): AsyncIterable<RecordedEvent>;
+  /** Position of the last event in `$all`, or 0 when empty. */
+  headPosition(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,196 @@
+import { headers as natsHeaders, type KV, type NatsConnection } from 'nats';
+import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import { addressOfStream } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import { createJetStreamPublisher } from './jetstreamPublisher.js';
+import { HEADER, KV_CHECKPOINTS, STREAM_EVENTS, eventSubject } from './subjects.js';
+
+export interface RelayOptions {
+  store: EventStore;
+  nc: NatsConnection;
+  logger: Logger;
+  /** Publishes allowed in flight before the relay waits for acknowledgements. */
+  window?: number;
+  /** How often the checkpoint is written to the KV bucket. */
+  checkpointEveryMs?: number;
+  ackTimeoutMs?: number;
+}
+
+export interface Relay {
+  /** Position of the last event JetStream has acknowledged, in store order without gaps. */
+  readonly position: number;
+  readonly published: number;
+  /** Resolves once every event up to `position` is acknowledged. */
+  waitFor(position: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const CHECKPOINT_KEY = 'relay';
+
+/**
+ * Follows `$all` and publishes every event to `ep.evt.<kind>.<id>.<type>`.
+ *
+ * Nothing is lost and nothing is seen twice:
+ * - each message carries `Nats-Msg-Id` = event id, so a re-publish inside the duplicate window is
+ *   dropped by JetStream;
+ * - each carries `Nats-Expected-Last-Msg-Id` = the previous event's id, so JetStream refuses a
+ *   message that would follow a gap (an earlier publish that failed) or another relay's message;
+ * - on any failure the relay drains, reads where EP_EVT really ends (the `Ep-Position` of its last
+ *   message, or the saved checkpoint if that message aged out) and resumes after it.
+ */
+export function startRelay(opts: RelayOptions): Relay {
+  const { store, nc, logger } = opts;
+  const window = opts.window ?? 4096;
+  const publisher = createJetStreamPublisher(nc, { timeoutMs: opts.ackTimeoutMs ?? 5000 });
+  let position = 0;
+  let published = 0;
+  let stopped = false;
+  let abort = new AbortController();
+  const positionWaiters = new Set<{ at: number; resolve: () => void }>();
+  let kv: KV | undefined;
+  let savedCheckpoint = 0;
+
+  const advance = (p: number) => {
+    position = p;
+    for (const w of positionWaiters) {
+      if (position >= w.at) {
+        positionWaiters.delete(w);
+        w.resolve();
+      }
+    }
+  };
+
+  async function resumePoint(): Promise<{ after: number; lastId: string | undefined }> {
+    kv ??= await nc.jetstream().views.kv(KV_CHECKPOINTS);
+    const saved = await kv.get(CHECKPOINT_KEY);
+    const fromKv = saved ? Number(new TextDecoder().decode(saved.value)) : 0;
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info(STREAM_EVENTS);
+    if (info.state.last_seq > 0) {
+      try {
+        const last = await jsm.streams.getMessage(STREAM_EVENTS, { seq: info.state.last_seq });
+        const lastPosition = Number(last.header.get(HEADER.position));
+        const lastId = last.header.get(HEADER.msgId);
+        if (lastPosition >= fromKv) return { after: lastPosition, lastId };
+      } catch (err) {
+        logger.debug({ err }, 'last relayed message is gone (aged out); resuming from the saved checkpoint');
+      }
+    }
+    return { after: fromKv, lastId: undefined };
+  }
+
+  async function saveCheckpoint(): Promise<void> {
+    if (!kv || position === savedCheckpoint) return;
+    const p = position;
+    await kv.put(CHECKPOINT_KEY, encoder.encode(String(p)));
+    savedCheckpoint = p;
+  }
+
+  async function runOnce(): Promise<void> {
+    const { after, lastId } = await resumePoint();
+    advance(after);
+    logger.info({ after }, 'relay resuming');
+    let previousId = lastId;
+    // In store order; the head advances the position as soon as it is acknowledged.
+    const inFlight: Array<{ position: number; state: 'pending' | 'ok' | 'failed' }> = [];
+    let failure: unknown;
+    let roomWaiter: (() => void) | undefined;
+    const run = new AbortController();
+    abort = run;
+    const onSettled = () => {
+      while (inFlight.length > 0 && inFlight[0]!.state === 'ok') {
+        published++;
+        advance(inFlight.shift()!.position);
+      }
+      if (inFlight.length > 0 && inFlight[0]!.state === 'failed') run.abort();
+      if (roomWaiter && (inFlight.length < window || run.signal.aborted)) {
+        roomWaiter();
+        roomWaiter = undefined;
+      }
+    };
+    try {
+      for await (const event of store.subscribeAll({ after, signal: run.signal })) {
+        const entry = { position: event.position, state: 'pending' as 'pending' | 'ok' | 'failed' };
+        inFlight.push(entry);
+        publishEvent(event, previousId).then(
+          () => {
+            entry.state = 'ok';
+            onSettled();
+          },
+          (e: unknown) => {
+            failure ??= e;
+            entry.state = 'failed';
+            onSettled();
+          },
+        );
+        previousId = event.id;
+        if (inFlight.length >= window) await new Promise<void>((r) => (roomWaiter = r));
+        if (run.signal.aborted) break;
+      }
+    } catch (e) {
+      failure ??= e;
+    }
+    // Let what is already sent settle, so the position is exact before resuming.
+    while (inFlight.some((e) => e.state === 'pending')) await new Promise((r) => setTimeout(r, 10));
+    onSettled();
+    if (failure !== undefined && !stopped) throw failure;
+  }
+
+  function publishEvent(event: RecordedEvent, previousId: string | undefined): Promise<unknown> {
+    const address = addressOfStream(event.stream);
+    const h = natsHeaders();
+    h.set(HEADER.msgId, event.id);
+    h.set(HEADER.position, String(event.position));
+    if (previousId) h.set(HEADER.expectedLastMsgId, previousId);
+    const body = encoder.encode(JSON.stringify(event));
+    return publisher.publish(eventSubject(address?.kind ?? 'unknown', address?.id ?? event.stream, event.type), body, h);
+  }
+
+  const checkpointTimer = setInterval(() => {
+    saveCheckpoint().catch((err: unknown) => logger.warn({ err }, 'relay checkpoint not saved'));
+  }, opts.checkpointEveryMs ?? 1000);
+  checkpointTimer.unref();
+
+  const loop = (async () => {
+    let delay = 100;
+    while (!stopped) {
+      try {
+        await runOnce();
+        delay = 100;
+      } catch (err) {
+        if (stopped) break;
+        logger.warn({ err, position }, 'relay interrupted; resuming from where EP_EVT ends');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  })();
+
+  return {
+    get position() {
+      return position;
+    },
+    get published() {
+      return published;
+    },
+    waitFor(at, timeoutMs = 30_000) {
+      if (position >= at) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const w = { at, resolve };
+        positionWaiters.add(w);
+        setTimeout(() => {
+          if (positionWaiters.delete(w)) reject(new Error(`relay did not reach position ${at} within ${timeoutMs} ms (at ${position})`));
+        }, timeoutMs).unref();
+      });
+    },
+    async stop() {
+      stopped = true;
+      abort.abort();
+      await loop;
+      clearInterval(checkpointTimer);
+      await saveCheckpoint().catch((err: unknown) => logger.warn({ err }, 'final relay checkpoint not saved'));
+      publisher.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventData, RecordedEvent } from '../../src/eventstore/eventStore.js';
+import { getSqliteEventStore } from '../../src/eventstore/sqliteEventStore.js';
+import { tempDir } from '../helpers/nats.js';
+import { runEventStoreContract } from './eventStore.contract.js';
+
+runEventStoreContract('sqlite', async () => {
+  const dir = tempDir('ep-sqlite-');
+  return { store: getSqliteEventStore({ path: join(dir.path, 'events.db') }), cleanup: async () => dir.cleanup() };
+});
+
+const ev = (type: string): EventData => ({ id: randomUUID(), type, data: { n: 1 }, metadata: {} });
+
+describe('sqlite event store specifics', () => {
+  const dirs: Array<{ cleanup: () => void }> = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.cleanup()));
+  const file = () => {
+    const d = tempDir('ep-sqlite-');
+    dirs.push(d);
+    return join(d.path, 'events.db');
+  };
+
+  it('is one file in WAL mode with synchronous=FULL, and what it acknowledged is there after reopening', async () => {
+    const path = file();
+    const store = getSqliteEventStore({ path });
+    await store.append('sensor-a', [ev('A'), ev('B')], 'no_stream');
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    const reopened = getSqliteEventStore({ path });
+    expect((await reopened.readStream('sensor-a')).map((e) => e.type)).toEqual(['A', 'B']);
+    await reopened.close();
+  });
+
+  it('commits appends arriving together as one transaction, each checked on its own', async () => {
+    const path = file();
+    const store = getSqliteEventStore({ path });
+    await store.append('s-x', [ev('X')], 'no_stream');
+    const results = await Promise.allSettled([
+      store.append('s-1', [ev('A')], 'no_stream'),
+      store.append('s-x', [ev('Bad')], 'no_stream'), // refused: s-x exists
+      store.append('s-2', [ev('B'), ev('C')], 'no_stream'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const all = await store.readAll();
+    expect(all.map((e) => e.type)).toEqual(['X', 'A', 'B', 'C']);
+    // Positions are contiguous: a refused append inside the group leaves no gap.
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4]);
+    await store.close();
+  });
+
+  it('wakes a live subscriber in-process at once, with no polling', async () => {
+    const store = getSqliteEventStore({ path: file(), foreignPollMs: 60_000 });
+    const abort = new AbortController();
+    const got: Array<{ e: RecordedEvent; at: number }> = [];
+    const loop = (async () => {
+      for await (const e of store.subscribeAll({ signal: abort.signal })) {
+        got.push({ e, at: performance.now() });
+        if (got.length === 20) abort.abort();
+      }
+    })();
+    const sentAt: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      sentAt.push(performance.now());
+      await store.append(`live-${i}`, [ev('L')], 'no_stream');
+    }
+    await loop;
+    const delays = got.map((g, i) => g.at - sentAt[i]!);
+    expect(Math.max(...delays)).toBeLessThan(50);
+    await store.close();
+  });
+
+  it('sees appends made by another process on the same file', async () => {
+    const path = file();
+    const store = getSqliteEventStore({ path, foreignPollMs: 20 });
+    const other = getSqliteEventStore({ path });
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const e of store.subscribeAll({ signal: abort.signal })) {
+        seen.push(e.type);
+        abort.abort();
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    await other.append('foreign-1', [ev('FromElsewhere')], 'no_stream');
+    await loop;
+    expect(seen).toEqual(['FromElsewhere']);
+    await other.close();
+    await store.close();
+  });
+
+  it('gives readers a gap-free global position under concurrent group commits', async () => {
+    const store = getSqliteEventStore({ path: file() });
+    await Promise.allSettled(
+      Array.from({ length: 500 }, (_, i) => store.append(`g-${i % 37}`, [ev('G'), ev('H')], i < 37 ? 'no_stream' : 'any')),
+    );
+    const all = await store.readAll();
+    expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
+    await store.close();
+  });
+});
