@@ -2,9 +2,9 @@ import type { AppendResult, EventData, EventStore, RecordedEvent } from '../even
 import type { Snapshot, SnapshotStore } from '../eventstore/snapshotStore.js';
 import {
   DeciderFailedError,
-  DomainRejection,
   StreamNotFoundError,
   WrongExpectedRevisionError,
+  isDomainRejection,
   isEdgeplaneError,
   toErrorBody,
 } from '../shared/errors.js';
@@ -150,8 +150,9 @@ export class Actor {
         produced = this.decider.decide(command, state);
         for (const e of produced) next = this.decider.evolve(next, e);
       } catch (err) {
-        const error = err instanceof DomainRejection || isEdgeplaneError(err) ? err : new DeciderFailedError(this.kind, request.type, err);
-        if (!(err instanceof DomainRejection)) this.deps.logger.error({ err, stream: this.stream, command: request.type }, 'decider failed');
+        const rejected = isDomainRejection(err) || isEdgeplaneError(err);
+        const error = rejected ? err : new DeciderFailedError(this.kind, request.type, err);
+        if (!rejected) this.deps.logger.error({ err, stream: this.stream, command: request.type }, 'decider failed');
         results.push({ ok: false, commandId: request.id, error: toErrorBody(error) });
         continue;
       }

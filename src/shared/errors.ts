@@ -100,7 +100,14 @@ export class ConfigError extends EdgeplaneError {
  * A command the domain refused. Deciders throw subclasses (or this) with their own code,
  * e.g. `new DomainRejection('ERR_SENSOR_READ_ONLY', 'sensor t1 is read-only')`.
  */
-export class DomainRejection extends EdgeplaneError {}
+export class DomainRejection extends EdgeplaneError {
+  /** Marks a rejection by shape too, so deciders loaded from another copy of this module count. */
+  readonly isDomainRejection = true;
+}
+
+export function isDomainRejection(e: unknown): e is EdgeplaneError {
+  return e instanceof Error && (e as { isDomainRejection?: unknown }).isDomainRejection === true && typeof (e as { code?: unknown }).code === 'string';
+}
 
 export function isEdgeplaneError(e: unknown): e is EdgeplaneError {
   return e instanceof EdgeplaneError;
@@ -115,5 +122,6 @@ export interface ErrorBody {
 
 export function toErrorBody(e: unknown): ErrorBody {
   if (isEdgeplaneError(e)) return e.toJSON();
+  if (isDomainRejection(e)) return { code: e.code, message: e.message };
   return { code: 'ERR_INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
