@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActorHost, createRegistry, type ActorHost, type AnyDecider, type DeciderRegistry } from './actors/index.js';
 import type { ControlPlaneConfig } from './config.js';
@@ -26,14 +26,64 @@ export function openEventStore(config: Pick<ControlPlaneConfig, 'store'>, logger
   return getEsdbEventStore({ connectionString: config.store, logger: logger.child({ component: 'esdb' }) });
 }
 
+interface RuntimeInfo {
+  pid: number;
+  natsUrl: string;
+  natsPid?: number;
+  natsPort?: number;
+  store: string;
+  startedAt: string;
+}
+
+/**
+ * After a crash (kill -9, power loss) the embedded nats-server of the previous run may still be
+ * running, orphaned, on our JetStream directory: stop it, and hand back its port so boards that
+ * were connected find the new one where the old one was.
+ */
+async function reclaimEmbeddedNats(runtimeFile: string, logger: Logger): Promise<number | undefined> {
+  if (!existsSync(runtimeFile)) return undefined;
+  let info: RuntimeInfo;
+  try {
+    info = JSON.parse(readFileSync(runtimeFile, 'utf8')) as RuntimeInfo;
+  } catch {
+    return undefined;
+  }
+  if (info.natsPid && isAlive(info.natsPid) && readCmdline(info.natsPid).includes('nats-server')) {
+    logger.warn({ natsPid: info.natsPid }, 'stopping the orphaned nats-server of a previous run');
+    process.kill(info.natsPid, 'SIGTERM');
+    for (let i = 0; i < 100 && isAlive(info.natsPid); i++) await new Promise((r) => setTimeout(r, 50));
+    if (isAlive(info.natsPid)) process.kill(info.natsPid, 'SIGKILL');
+  }
+  return info.natsPort;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export async function startControlPlane(config: ControlPlaneConfig, deciders: readonly AnyDecider[], logger: Logger = createLogger()): Promise<ControlPlane> {
   mkdirSync(config.dataDir, { recursive: true });
+  const runtimeFile = join(config.dataDir, RUNTIME_FILE);
   let natsServer: NatsServerHandle | undefined;
   let natsUrl = config.natsUrl;
   if (!natsUrl) {
-    natsServer = await startNatsServer({ dataDir: join(config.dataDir, 'nats'), logger: logger.child({ component: 'nats-server' }) });
+    const previous = await reclaimEmbeddedNats(runtimeFile, logger);
+    natsServer = await startNatsServer({ dataDir: join(config.dataDir, 'nats'), port: previous, logger: logger.child({ component: 'nats-server' }) });
     natsUrl = natsServer.url;
-    logger.info({ url: natsUrl, pid: natsServer.pid }, 'embedded nats-server started');
+    logger.info({ url: natsUrl, natsPid: natsServer.pid }, 'embedded nats-server started');
   }
   const nc = await connectNats({ servers: natsUrl, name: `edgeplane-${process.pid}`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats' }) });
   await ensureJetStream(nc, { replicas: config.replicas });
@@ -45,8 +95,8 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   const relay = startRelay({ store, nc, logger: logger.child({ component: 'relay' }) });
   await host.consume(nc);
 
-  const runtimeFile = join(config.dataDir, RUNTIME_FILE);
-  writeFileSync(runtimeFile, JSON.stringify({ pid: process.pid, natsUrl, store: config.store, startedAt: new Date().toISOString() }, null, 2));
+  const runtime: RuntimeInfo = { pid: process.pid, natsUrl, natsPid: natsServer?.pid, natsPort: natsServer?.port, store: config.store, startedAt: new Date().toISOString() };
+  writeFileSync(runtimeFile, JSON.stringify(runtime, null, 2));
   logger.info({ natsUrl, store: config.store, kinds: registry.kinds() }, 'control plane started');
 
   let stopping: Promise<void> | undefined;

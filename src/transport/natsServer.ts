@@ -39,13 +39,21 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+async function portIsFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 /**
  * Runs Debian's `nats-server` with JetStream as a child process: the embedded default of
  * `edgeplane start` and the real broker of every test.
  */
 export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServerHandle> {
   const host = opts.host ?? '127.0.0.1';
-  const port = opts.port || (await freePort(host));
+  const port = opts.port && (await portIsFree(opts.port, host)) ? opts.port : await freePort(host);
   mkdirSync(opts.dataDir, { recursive: true });
   const confPath = join(opts.dataDir, 'nats-server.conf');
   writeFileSync(

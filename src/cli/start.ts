@@ -1,0 +1,47 @@
+import { resolveConfig } from '../config.js';
+import { startControlPlane } from '../main.js';
+import { createLogger } from '../shared/logger.js';
+import { parse } from './args.js';
+import { loadDeciders } from './deciders.js';
+
+export const startUsage = `edgeplane start [--nats <url>] [--store sqlite:<path>|esdb://…] [--data-dir <dir>]
+                [--deciders <module.js>]… [--snapshot-every <n>] [--idle-ms <ms>] [--replicas <n>]
+
+Runs the control plane: event store, actor host (consuming ep.cmd.> from JetStream) and relay
+(store → ep.evt.>). Without --nats / EDGEPLANE_NATS_URL it starts its own nats-server with
+JetStream on a free port, data under <data-dir>/nats, and stops it on exit.
+Env: EDGEPLANE_NATS_URL, EDGEPLANE_STORE, EDGEPLANE_DATA_DIR, EDGEPLANE_LOG_LEVEL.`;
+
+export async function start(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    nats: { type: 'string' },
+    store: { type: 'string' },
+    'data-dir': { type: 'string' },
+    deciders: { type: 'string', multiple: true },
+    'snapshot-every': { type: 'string' },
+    'idle-ms': { type: 'string' },
+    replicas: { type: 'string' },
+  });
+  const config = resolveConfig({
+    natsUrl: values.nats,
+    store: values.store,
+    dataDir: values['data-dir'],
+    snapshotEvery: values['snapshot-every'] === undefined ? undefined : Number(values['snapshot-every']),
+    idleMs: values['idle-ms'] === undefined ? undefined : Number(values['idle-ms']),
+    replicas: values.replicas === undefined ? undefined : Number(values.replicas),
+  });
+  const logger = createLogger();
+  const cp = await startControlPlane(config, await loadDeciders(values.deciders), logger);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    cp.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
