@@ -1,0 +1,224 @@
+/**
+ * bench/core — the core's speed, with its ceilings and a peer, measured in one run.
+ *
+ *   npm run bench            (BENCH_QUICK=1 for a run under a minute)
+ *
+ * Prints a table and writes bench/results/core.json.
+ */
+import { appendToStream as emmettAppend, createEventStoreSchema, readStream as emmettRead, sqliteConnection } from '@event-driven-io/emmett-sqlite';
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { resolveConfig } from '../src/config.js';
+import type { EventData } from '../src/eventstore/eventStore.js';
+import { getSqliteEventStore } from '../src/eventstore/sqliteEventStore.js';
+import { startControlPlane } from '../src/main.js';
+import { createLogger } from '../src/shared/logger.js';
+import { connectNats } from '../src/transport/natsConnection.js';
+import { startNatsServer } from '../src/transport/natsServer.js';
+import { meterDecider } from './meter.decider.js';
+import type { Task } from './worker.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = {
+  publish: QUICK ? 30_000 : 100_000,
+  commands: QUICK ? 30_000 : 100_000,
+  readingMessages: QUICK ? 1_500 : 5_000,
+  perMessage: 100,
+  actors: 1000,
+  latencySeconds: QUICK ? 5 : 15,
+  latencyRate: 1000,
+  storeEvents: QUICK ? 10_000 : 30_000,
+  rawSqlite: QUICK ? 50_000 : 200_000,
+};
+
+function runWorker<R>(task: Task): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: task });
+    w.once('message', (m: { ok: boolean; result: R; error: string }) => (m.ok ? resolve(m.result) : reject(new Error(m.error))));
+    w.once('error', reject);
+  });
+}
+
+const rate = (count: number, ms: number) => Math.round(count / (ms / 1000));
+
+const event = (i: number): EventData => ({
+  id: randomUUID(),
+  type: 'ReadingRecorded',
+  data: { value: i * 0.5, at: '2026-11-22T00:00:00.000Z' },
+  metadata: { commandId: randomUUID(), correlationId: 'bench', causationId: 'bench', timestamp: '2026-11-22T00:00:00.000Z' },
+});
+
+/** Bare better-sqlite3 with our schema, WAL, synchronous=FULL, `perTxn` rows per transaction. */
+function rawSqlite(path: string, count: number, perTxn: number): number {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream, revision))');
+  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const events = Array.from({ length: count }, (_, i) => event(i));
+  const txn = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(from + perTxn, count); i++) {
+      const e = events[i]!;
+      insert.run(`meter-m${i % 1000}`, Math.floor(i / 1000), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+    }
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < count; i += perTxn) txn(i);
+  const ms = performance.now() - t0;
+  db.close();
+  return rate(count, ms);
+}
+
+/** The same events through our store (as the actor host issues them: concurrently) and Emmett's. */
+async function storeVersusEmmett(dir: string) {
+  const count = N.storeEvents;
+  const streams = 1000;
+  const events = Array.from({ length: count }, (_, i) => event(i));
+
+  const ours = getSqliteEventStore({ path: join(dir, 'ours.db'), synchronous: 'FULL' });
+  let t0 = performance.now();
+  // One event per append, as one command per message produces; every actor's next append waits
+  // for its previous one (one mailbox each), all actors at once.
+  await Promise.all(
+    Array.from({ length: streams }, async (_, s) => {
+      for (let i = s, rev = -1; i < count; i += streams, rev++) {
+        await ours.append(`meter-m${s}`, [events[i]!], rev === -1 ? 'no_stream' : rev);
+      }
+    }),
+  );
+  const oursAppend = rate(count, performance.now() - t0);
+  t0 = performance.now();
+  let read = 0;
+  for (let s = 0; s < streams; s++) read += (await ours.readStream(`meter-m${s}`)).length;
+  const oursRead = rate(read, performance.now() - t0);
+  await ours.close();
+
+  // Ours, strictly one append at a time (no group commit possible): the floor of the store path.
+  const seq = getSqliteEventStore({ path: join(dir, 'ours-seq.db'), synchronous: 'FULL' });
+  const seqCount = Math.min(count, 5000);
+  t0 = performance.now();
+  for (let i = 0; i < seqCount; i++) await seq.append(`meter-m${i % streams}`, [events[i]!], 'any');
+  const oursSequential = rate(seqCount, performance.now() - t0);
+  await seq.close();
+
+  // Emmett: one persistent connection (its fastest use), same file settings, its own append
+  // (one transaction each; its connection cannot run transactions concurrently).
+  const conn = sqliteConnection({ fileName: join(dir, 'emmett.db') });
+  await conn.command('PRAGMA journal_mode = WAL');
+  await conn.command('PRAGMA synchronous = FULL');
+  await createEventStoreSchema(conn);
+  t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const e = events[i]!;
+    await emmettAppend(conn, `meter-m${i % streams}`, 'meter', [{ type: e.type, data: e.data as Record<string, unknown>, metadata: e.metadata }]);
+  }
+  const emmettAppendRate = rate(count, performance.now() - t0);
+  t0 = performance.now();
+  read = 0;
+  for (let s = 0; s < streams; s++) read += (await emmettRead(conn, `meter-m${s}`)).events.length;
+  const emmettReadRate = rate(read, performance.now() - t0);
+  conn.close();
+  return { oursAppend, oursSequential, oursRead, emmettAppend: emmettAppendRate, emmettRead: emmettReadRate };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ep-bench-'));
+  const nats = await startNatsServer({ dataDir: join(dir, 'nats') });
+  const results: Record<string, unknown> = { quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, date: new Date().toISOString() };
+  try {
+    const nc = await connectNats({ servers: nats.url, name: 'bench-admin' });
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.add({ name: 'BENCH', subjects: ['bench.>'] });
+
+    // Ceilings.
+    const js = await runWorker<{ seconds: number }>({ task: 'jsPublish', url: nats.url, count: N.publish, subject: 'bench.js' });
+    const lean = await runWorker<{ seconds: number }>({ task: 'leanPublish', url: nats.url, count: N.publish, subject: 'bench.lean' });
+    await jsm.streams.delete('BENCH');
+    const bareJs = Math.round(N.publish / js.seconds);
+    const bareLean = Math.round(N.publish / lean.seconds);
+    mkdirSync(join(dir, 'sqlite'), { recursive: true });
+    const sqlite100 = rawSqlite(join(dir, 'sqlite', 'raw100.db'), N.rawSqlite, 100);
+    const sqlite1 = rawSqlite(join(dir, 'sqlite', 'raw1.db'), Math.min(N.rawSqlite, 5000), 1);
+    const store = await storeVersusEmmett(join(dir, 'sqlite'));
+    await nc.close();
+
+    // End to end: the control plane in this process, the load from a worker thread.
+    const cp = await startControlPlane(resolveConfig({ dataDir: join(dir, 'cp'), natsUrl: nats.url, snapshotEvery: 100 }, {}), [meterDecider], createLogger({ level: 'warn' }));
+    const endToEnd = async (task: Task, events: number) => {
+      const head = await cp.store.headPosition();
+      const t0 = performance.now();
+      const sent = await runWorker<{ seconds: number }>(task);
+      await cp.relay.waitFor(head + events, 300_000);
+      return { perSecond: rate(events, performance.now() - t0), publishSeconds: sent.seconds };
+    };
+    await endToEnd({ task: 'commands', url: nats.url, count: 5000, actors: N.actors, runId: 'warm' }, 5000);
+    const commands = await endToEnd({ task: 'commands', url: nats.url, count: N.commands, actors: N.actors, runId: 'cmd' }, N.commands);
+    const readings = await endToEnd(
+      { task: 'readings', url: nats.url, messages: N.readingMessages, perMessage: N.perMessage, actors: N.actors, runId: 'rd' },
+      N.readingMessages * N.perMessage,
+    );
+    const latency = await runWorker<{ p50: number; p99: number; max: number; count: number }>({
+      task: 'latency',
+      url: nats.url,
+      rate: N.latencyRate,
+      seconds: N.latencySeconds,
+      actors: N.actors,
+      runId: 'lat',
+    });
+    await cp.stop();
+
+    Object.assign(results, {
+      endToEndCommandsPerSec: commands.perSecond,
+      endToEndReadingsPerSec: readings.perSecond,
+      latencyMs: { p50: round(latency.p50), p99: round(latency.p99), max: round(latency.max), offeredPerSec: N.latencyRate, count: latency.count },
+      ceilings: { bareJetStreamPublishPerSec: bareJs, leanJetStreamPublishPerSec: bareLean, bareSqliteFull100PerTxn: sqlite100, bareSqliteFull1PerTxn: sqlite1 },
+      ratioEndToEndOverBareJetStream: round(commands.perSecond / bareJs),
+      store,
+      storeOverEmmettAppend: round(store.oursAppend / store.emmettAppend),
+      storeOverEmmettRead: round(store.oursRead / store.emmettRead),
+      targets: { commandsPerSec: 8000, ratio: 0.45, readingsPerSec: 40_000, p99Ms: 5, storeOverEmmett: 2 },
+    });
+    const rows: Array<[string, string, string]> = [
+      ['end-to-end commands/s (1 per msg, 1,000 actors)', fmt(commands.perSecond), '≥ 8,000'],
+      ['  ÷ bare JetStream publish (nats.js js.publish)', String(round(commands.perSecond / bareJs)), '≥ 0.45'],
+      ['end-to-end readings/s (100 per msg)', fmt(readings.perSecond), '≥ 40,000'],
+      [`request/reply latency @ ${N.latencyRate}/s p50 / p99`, `${round(latency.p50)} / ${round(latency.p99)} ms`, 'p99 ≤ 5 ms'],
+      ['ceiling: bare JetStream js.publish, one client', fmt(bareJs), ''],
+      ['ceiling: pipelined publish (our publisher)', fmt(bareLean), ''],
+      ['ceiling: bare SQLite FULL, 100 rows/txn', fmt(sqlite100), ''],
+      ['ceiling: bare SQLite FULL, 1 row/txn', fmt(sqlite1), ''],
+      ['store append/s (group commit, 1 event/append)', fmt(store.oursAppend), ''],
+      ['store append/s (one append at a time)', fmt(store.oursSequential), ''],
+      ['peer: Emmett SQLite append/s (same events, FULL)', fmt(store.emmettAppend), ''],
+      ['  store ÷ Emmett (append)', String(round(store.oursAppend / store.emmettAppend)), '≥ 2'],
+      ['store readStream events/s', fmt(store.oursRead), ''],
+      ['peer: Emmett readStream events/s', fmt(store.emmettRead), ''],
+      ['  store ÷ Emmett (read)', String(round(store.oursRead / store.emmettRead)), ''],
+    ];
+    const w = Math.max(...rows.map((r) => r[0].length));
+    process.stdout.write(`\nbench/core${QUICK ? ' (BENCH_QUICK)' : ''} — ${results.cpus} cores, ${results.cpu}, node ${results.node}\n\n`);
+    for (const [name, value, target] of rows) process.stdout.write(`${name.padEnd(w)}  ${value.padStart(16)}  ${target}\n`);
+    mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+    writeFileSync(new URL('../../bench/results/core.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write('\nwrote bench/results/core.json\n');
+  } finally {
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+  process.exit(1);
+});
