@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createActorHost, createRegistry, type ActorHost, type AnyDecider, type DeciderRegistry } from './actors/index.js';
 import type { ControlPlaneConfig } from './config.js';
-import { getEsdbEventStore, getSqliteEventStore, getSqliteSnapshotStore, type EventStore, type SnapshotStore } from './eventstore/index.js';
+import { getSqliteSnapshotStore, openEventStore, type EventStore, type SnapshotStore } from './eventstore/index.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { connectNats, ensureJetStream, startNatsServer, startRelay, type NatsServerHandle, type Relay } from './transport/index.js';
+import { connectNats, ensureJetStream, startNatsServer, type NatsServerHandle, type Relay } from './transport/index.js';
+import { startRelayThread } from './transport/relayThread.js';
 
 export interface ControlPlane {
   natsUrl: string;
@@ -20,11 +21,6 @@ export interface ControlPlane {
 /** The file `edgeplane send` reads to find a running control plane's NATS. */
 export const RUNTIME_FILE = 'edgeplane.runtime.json';
 
-/** Picks the concrete adapters from the config: the one place that does. */
-export function openEventStore(config: Pick<ControlPlaneConfig, 'store'>, logger: Logger): EventStore {
-  if (config.store.startsWith('sqlite:')) return getSqliteEventStore({ path: config.store.slice('sqlite:'.length), logger: logger.child({ component: 'sqlite' }) });
-  return getEsdbEventStore({ connectionString: config.store, logger: logger.child({ component: 'esdb' }) });
-}
 
 interface RuntimeInfo {
   pid: number;
@@ -88,11 +84,14 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   const nc = await connectNats({ servers: natsUrl, name: `edgeplane-${process.pid}`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats' }) });
   await ensureJetStream(nc, { replicas: config.replicas });
 
-  const store = openEventStore(config, logger);
+  const store = openEventStore(config.store, logger);
   const snapshots: SnapshotStore = getSqliteSnapshotStore({ path: join(config.dataDir, 'snapshots.db') });
   const registry = createRegistry(deciders);
   const host = createActorHost({ store, registry, snapshots, snapshotEvery: config.snapshotEvery, idleMs: config.idleMs, logger: logger.child({ component: 'actor-host' }) });
-  const relay = startRelay({ store, nc, logger: logger.child({ component: 'relay' }) });
+  const relay = startRelayThread(
+    { store: config.store, nats: { servers: natsUrl, user: config.natsUser, pass: config.natsPass }, logLevel: logger.level },
+    logger.child({ component: 'relay' }),
+  );
   await host.consume(nc);
 
   const runtime: RuntimeInfo = { pid: process.pid, natsUrl, natsPid: natsServer?.pid, natsPort: natsServer?.port, store: config.store, startedAt: new Date().toISOString() };

@@ -1,7 +1,7 @@
 import { replayActor } from '../actors/replay.js';
 import { createRegistry } from '../actors/registry.js';
 import { resolveConfig } from '../config.js';
-import { openEventStore } from '../main.js';
+import { openEventStore } from '../eventstore/open.js';
 import { ConfigError } from '../shared/errors.js';
 import { parseAddress } from '../shared/ids.js';
 import { createLogger } from '../shared/logger.js';
@@ -35,7 +35,7 @@ export async function replay(argv: string[]): Promise<number> {
   const registry = createRegistry(await loadDeciders(values.deciders));
   const decider = registry.get(kind);
   const config = resolveConfig({ store: values.store, dataDir: values['data-dir'] });
-  const store = openEventStore(config, createLogger({ level: 'warn' }));
+  const store = openEventStore(config.store, createLogger({ level: 'warn' }));
   try {
     const result = await replayActor(store, decider, id, { toRevision, at });
     if (values.json) {

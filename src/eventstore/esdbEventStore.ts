@@ -170,7 +170,7 @@ export function getEsdbEventStore(opts: EsdbEventStoreOptions): EventStore {
             const p = resolved.event?.position;
             if (!p || skip(p)) continue;
             const r = toRecorded(resolved);
-            if (r) yield r;
+            if (r) yield [r];
           }
         } finally {
           o.signal?.removeEventListener('abort', stop);

@@ -66,8 +66,12 @@ export interface EventStore {
   /** The stream's last revision, or undefined when it has no events. */
   streamRevision(stream: string): Promise<number | undefined>;
   readAll(opts?: ReadAllOptions): Promise<RecordedEvent[]>;
-  /** Catches up from `after`, then follows live appends, in global order, until aborted. */
-  subscribeAll(opts?: SubscribeAllOptions): AsyncIterable<RecordedEvent>;
+  /**
+   * Catches up from `after`, then follows live appends, in global order, until aborted. Yields
+   * non-empty batches (whatever is available, up to a page), so a follower can handle many events
+   * per turn: publish them in one write, apply them in one transaction.
+   */
+  subscribeAll(opts?: SubscribeAllOptions): AsyncIterable<RecordedEvent[]>;
   /** Position of the last event in `$all`, or 0 when empty. */
   headPosition(): Promise<number>;
   close(): Promise<void>;

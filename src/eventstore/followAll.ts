@@ -15,15 +15,14 @@ export async function* followAll(src: {
   version: () => number;
   read: (after: number, limit: number) => RecordedEvent[];
   waitForAppend: (signal?: AbortSignal) => Promise<void>;
-}): AsyncGenerator<RecordedEvent> {
+}): AsyncGenerator<RecordedEvent[]> {
   let cursor = src.after;
   while (!src.signal?.aborted && !src.isClosed()) {
     const seen = src.version();
     const page = src.read(cursor, PAGE);
-    for (const event of page) {
-      if (src.signal?.aborted) return;
-      cursor = event.position;
-      yield event;
+    if (page.length > 0) {
+      cursor = page[page.length - 1]!.position;
+      yield page;
     }
     if (page.length < PAGE && src.version() === seen) await src.waitForAppend(src.signal);
   }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import { DuplicateEventIdError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type {
@@ -91,6 +92,14 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   let foreignTimer: NodeJS.Timeout | undefined;
   let lastDataVersion = dataVersionStmt.get() as number;
   let commits = 0;
+  // Store instances on the same file in other threads of this process (the relay runs in a
+  // worker) are woken through this channel the moment a commit lands; other processes are
+  // found by the data_version poll below.
+  const channel = opts.path === ':memory:' ? undefined : new BroadcastChannel(`edgeplane-sqlite:${resolve(opts.path)}`);
+  if (channel) {
+    channel.onmessage = () => wakeSubscribers();
+    channel.unref();
+  }
 
   function appendOne(req: PendingAppend): AppendResult {
     const { stream, events, expected } = req;
@@ -161,6 +170,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     }
     lastDataVersion = dataVersionStmt.get() as number;
     wakeSubscribers();
+    channel?.postMessage(0);
   }
 
   function wakeSubscribers(): void {
@@ -264,6 +274,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       flush();
       closed = true;
       if (foreignTimer) clearInterval(foreignTimer);
+      channel?.close();
       wakeSubscribers();
       db.close();
     },

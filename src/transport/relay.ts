@@ -46,7 +46,7 @@ export function startRelay(opts: RelayOptions): Relay {
   let position = 0;
   let published = 0;
   let stopped = false;
-  let abort = new AbortController();
+  const stopping = new AbortController();
   const positionWaiters = new Set<{ at: number; resolve: () => void }>();
   let kv: KV | undefined;
   let savedCheckpoint = 0;
@@ -96,8 +96,11 @@ export function startRelay(opts: RelayOptions): Relay {
     const inFlight: Array<{ position: number; state: 'pending' | 'ok' | 'failed' }> = [];
     let failure: unknown;
     let roomWaiter: (() => void) | undefined;
+    // One run ends on a failed publish or on stop(), whichever comes first.
     const run = new AbortController();
-    abort = run;
+    const endRun = () => run.abort();
+    stopping.signal.addEventListener('abort', endRun, { once: true });
+    if (stopping.signal.aborted) run.abort();
     const onSettled = () => {
       while (inFlight.length > 0 && inFlight[0]!.state === 'ok') {
         published++;
@@ -110,27 +113,31 @@ export function startRelay(opts: RelayOptions): Relay {
       }
     };
     try {
-      for await (const event of store.subscribeAll({ after, signal: run.signal })) {
-        const entry = { position: event.position, state: 'pending' as 'pending' | 'ok' | 'failed' };
-        inFlight.push(entry);
-        publishEvent(event, previousId).then(
-          () => {
-            entry.state = 'ok';
-            onSettled();
-          },
-          (e: unknown) => {
-            failure ??= e;
-            entry.state = 'failed';
-            onSettled();
-          },
-        );
-        previousId = event.id;
+      for await (const batch of store.subscribeAll({ after, signal: run.signal })) {
+        // Publish the whole batch in one synchronous run: the client writes it to the socket at once.
+        for (const event of batch) {
+          const entry = { position: event.position, state: 'pending' as 'pending' | 'ok' | 'failed' };
+          inFlight.push(entry);
+          publishEvent(event, previousId).then(
+            () => {
+              entry.state = 'ok';
+              onSettled();
+            },
+            (e: unknown) => {
+              failure ??= e;
+              entry.state = 'failed';
+              onSettled();
+            },
+          );
+          previousId = event.id;
+        }
         if (inFlight.length >= window) await new Promise<void>((r) => (roomWaiter = r));
         if (run.signal.aborted) break;
       }
     } catch (e) {
       failure ??= e;
     }
+    stopping.signal.removeEventListener('abort', endRun);
     // Let what is already sent settle, so the position is exact before resuming.
     while (inFlight.some((e) => e.state === 'pending')) await new Promise((r) => setTimeout(r, 10));
     onSettled();
@@ -186,7 +193,7 @@ export function startRelay(opts: RelayOptions): Relay {
     },
     async stop() {
       stopped = true;
-      abort.abort();
+      stopping.abort();
       await loop;
       clearInterval(checkpointTimer);
       await saveCheckpoint().catch((err: unknown) => logger.warn({ err }, 'final relay checkpoint not saved'));

@@ -126,10 +126,10 @@ export function runEventStoreContract(name: string, factory: () => Promise<{ sto
       const abort = new AbortController();
       const seen: RecordedEvent[] = [];
       const done = (async () => {
-        for await (const e of store.subscribeAll({ after: before, signal: abort.signal })) {
-          if (e.stream !== s) continue;
-          seen.push(e);
-          if (seen.length === 5) abort.abort();
+        for await (const batch of store.subscribeAll({ after: before, signal: abort.signal })) {
+          expect(batch.length).toBeGreaterThan(0);
+          seen.push(...batch.filter((e) => e.stream === s));
+          if (seen.length >= 5) abort.abort();
         }
       })();
       await waitUntil(() => seen.length === 2);
@@ -146,10 +146,9 @@ export function runEventStoreContract(name: string, factory: () => Promise<{ sto
       await store.append(s, [ev('Take')], 0);
       const abort = new AbortController();
       const types: string[] = [];
-      for await (const e of store.subscribeAll({ after: r.position, signal: abort.signal })) {
-        if (e.stream !== s) continue;
-        types.push(e.type);
-        abort.abort();
+      for await (const batch of store.subscribeAll({ after: r.position, signal: abort.signal })) {
+        types.push(...batch.filter((e) => e.stream === s).map((e) => e.type));
+        if (types.length > 0) abort.abort();
       }
       expect(types).toEqual(['Take']);
     });

@@ -72,6 +72,13 @@ describe('relay: $all → ep.evt.<kind>.<id>.<type> (real nats-server)', () => {
     await relay.stop();
   });
 
+  it('stops promptly even when stopped before it has resumed', async () => {
+    const relay = startRelay({ store, nc, logger });
+    const t0 = Date.now();
+    await relay.stop();
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
   it('a relay stopped mid-way and started again publishes nothing twice', async () => {
     for (let i = 0; i < 50; i++) await store.append(`sensor-s${i}`, Array.from({ length: 100 }, (_, k) => ev('ReadingRecorded', k)), 'no_stream');
     const first = startRelay({ store, nc, logger, window: 64 });

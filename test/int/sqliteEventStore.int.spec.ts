@@ -58,8 +58,8 @@ describe('sqlite event store specifics', () => {
     const abort = new AbortController();
     const got: Array<{ e: RecordedEvent; at: number }> = [];
     const loop = (async () => {
-      for await (const e of store.subscribeAll({ signal: abort.signal })) {
-        got.push({ e, at: performance.now() });
+      for await (const batch of store.subscribeAll({ signal: abort.signal })) {
+        for (const e of batch) got.push({ e, at: performance.now() });
         if (got.length === 20) abort.abort();
       }
     })();
@@ -82,8 +82,8 @@ describe('sqlite event store specifics', () => {
     const abort = new AbortController();
     const seen: string[] = [];
     const loop = (async () => {
-      for await (const e of store.subscribeAll({ signal: abort.signal })) {
-        seen.push(e.type);
+      for await (const batch of store.subscribeAll({ signal: abort.signal })) {
+        seen.push(...batch.map((e) => e.type));
         abort.abort();
       }
     })();
