@@ -23,6 +23,8 @@ export interface ActorDeps {
 
 interface Pending {
   request: CommandRequest;
+  /** False when nobody will read the answer's events (no reply subject): skip building them. */
+  withEvents: boolean;
   resolve: (r: CommandResult) => void;
 }
 
@@ -65,9 +67,9 @@ export class Actor {
     return { state: this.state, revision: this.revision };
   }
 
-  tell(request: CommandRequest): Promise<CommandResult> {
+  tell(request: CommandRequest, withEvents = true): Promise<CommandResult> {
     return new Promise((resolve) => {
-      this.mailbox.push({ request, resolve });
+      this.mailbox.push({ request, withEvents, resolve });
       this.lastActive = Date.now();
       if (!this.running) void this.drain();
     });
@@ -193,7 +195,10 @@ export class Actor {
     for (let i = 0; i < turn.length; i++) {
       const r = results[i]!;
       const commandId = turn[i]!.request.id;
-      if ('pending' in r) {
+      if ('pending' in r && !turn[i]!.withEvents) {
+        const [, last] = r.pending;
+        turn[i]!.resolve({ ok: true, commandId, revision: last, position: last === appended!.nextRevision ? appended!.position : -1, events: [] });
+      } else if ('pending' in r) {
         const [first, last] = r.pending;
         const events = appendedEvents.slice(first - firstRevision, last - firstRevision + 1).map((e, k) => {
           const offset = first - firstRevision + k;

@@ -24,7 +24,7 @@ export interface ActorHostOptions {
 
 export interface ActorHost {
   /** Runs commands for one actor in-process (used by the JetStream intake, the API and tests). */
-  dispatch(kind: string, id: string, requests: CommandRequest[]): Promise<CommandResult[]>;
+  dispatch(kind: string, id: string, requests: CommandRequest[], opts?: { withEvents?: boolean }): Promise<CommandResult[]>;
   /** Current state of an actor (rehydrating it if needed). */
   inspect(kind: string, id: string): Promise<{ state: unknown; revision: number }>;
   readonly activeActors: number;
@@ -66,12 +66,13 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     return actor;
   }
 
-  async function dispatch(kind: string, id: string, requests: CommandRequest[]): Promise<CommandResult[]> {
+  async function dispatch(kind: string, id: string, requests: CommandRequest[], o: { withEvents?: boolean } = {}): Promise<CommandResult[]> {
     validateKind(kind);
     validateId(id);
     for (const r of requests) registry.check(kind, r.type);
     const actor = actorFor(kind, id);
-    return Promise.all(requests.map((r) => actor.tell(r)));
+    const withEvents = o.withEvents ?? true;
+    return Promise.all(requests.map((r) => actor.tell(r, withEvents)));
   }
 
   function passivateIdle(olderThanMs = idleMs): number {
@@ -98,7 +99,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
       if (!address) throw new InvalidIdError('command subject', m.subject, 'expected ep.cmd.<kind>.<id>');
       const parsed = parseCommandMessage(m.data, maxCommandBytes);
       batch = parsed.batch;
-      reply = { results: await dispatch(address.kind, address.id, parsed.commands) };
+      reply = { results: await dispatch(address.kind, address.id, parsed.commands, { withEvents: replyTo !== undefined }) };
     } catch (err) {
       logger.warn({ err, subject: m.subject, redelivered: m.redelivered }, 'command refused');
       reply = { error: toErrorBody(err) };

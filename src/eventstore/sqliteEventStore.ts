@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, Worker } from 'node:worker_threads';
+import { workerUrl } from '../shared/workerUrl.js';
 import { DuplicateEventIdError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type {
@@ -25,6 +26,8 @@ export interface SqliteEventStoreOptions {
   maxBatchEvents?: number;
   /** How often to look for appends made by other processes on the same file while subscribers wait. */
   foreignPollMs?: number;
+  /** Checkpoint the WAL on a worker thread instead of inside commits (the control plane's writer). */
+  backgroundCheckpoint?: boolean;
   logger?: Logger;
 }
 
@@ -71,6 +74,13 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  let checkpointer: Worker | undefined;
+  if (opts.backgroundCheckpoint && opts.path !== ':memory:') {
+    db.pragma('wal_autocheckpoint = 0');
+    checkpointer = new Worker(workerUrl(import.meta.url, 'sqliteCheckpointer'), { workerData: { path: opts.path, pages: 1000, intervalMs: 200 } });
+    checkpointer.unref();
+    checkpointer.on('error', (err) => opts.logger?.error({ err }, 'WAL checkpointer failed'));
+  }
 
   const maxBatchEvents = opts.maxBatchEvents ?? 5000;
   const foreignPollMs = opts.foreignPollMs ?? 200;
@@ -101,18 +111,24 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     channel.unref();
   }
 
-  function appendOne(req: PendingAppend): AppendResult {
+  /** Checks, then inserts. `progress.inserted` tells whether a failure left rows behind. */
+  function appendOne(req: PendingAppend, progress = { inserted: false }): AppendResult {
     const { stream, events, expected } = req;
     const current = lastRevisionStmt.get(stream) as number | undefined;
     const replay = idempotentResult(stream, events, expected);
     if (replay) return replay;
     checkExpected(stream, expected, current);
+    progress.inserted = true;
     let revision = current ?? -1;
     let position = 0;
     for (const e of events) {
       revision += 1;
-      const info = insertStmt.run(stream, revision, e.id, e.type, JSON.stringify(e.data ?? null), JSON.stringify(e.metadata ?? {}));
-      position = Number(info.lastInsertRowid);
+      try {
+        position = Number(insertStmt.run(stream, revision, e.id, e.type, JSON.stringify(e.data ?? null), JSON.stringify(e.metadata ?? {})).lastInsertRowid);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventIdError(e.id, stream);
+        throw err;
+      }
     }
     return { nextRevision: revision, position, firstPosition: position - events.length + 1 };
   }
@@ -136,9 +152,27 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     return { nextRevision: last.revision, position: last.position, firstPosition: found.position };
   }
 
-  const appendInSavepoint = db.transaction(appendOne);
-  const commitBatch = db.transaction((batch: PendingAppend[]) => {
-    const results: Array<{ ok: true; value: AppendResult } | { ok: false; error: unknown }> = [];
+  type Outcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
+
+  // Fast path: appends are checked before they write, so a refused one leaves nothing behind
+  // and needs no savepoint. Only a failure in the middle of inserting (a constraint, I/O) would
+  // leave part of an append, and then the whole group is redone with one savepoint per append.
+  const commitFast = db.transaction((batch: PendingAppend[]) => {
+    const results: Outcome[] = [];
+    for (const req of batch) {
+      const progress = { inserted: false };
+      try {
+        results.push({ ok: true, value: appendOne(req, progress) });
+      } catch (error) {
+        if (progress.inserted) throw new PartialAppend(error);
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  });
+  const appendInSavepoint = db.transaction((req: PendingAppend) => appendOne(req));
+  const commitWithSavepoints = db.transaction((batch: PendingAppend[]) => {
+    const results: Outcome[] = [];
     for (const req of batch) {
       try {
         results.push({ ok: true, value: appendInSavepoint(req) });
@@ -148,6 +182,14 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     }
     return results;
   });
+  const commitBatch = (batch: PendingAppend[]): Outcome[] => {
+    try {
+      return commitFast(batch);
+    } catch (e) {
+      if (!(e instanceof PartialAppend)) throw e;
+      return commitWithSavepoints(batch);
+    }
+  };
 
   function flush(): void {
     flushScheduled = false;
@@ -276,10 +318,22 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       if (foreignTimer) clearInterval(foreignTimer);
       channel?.close();
       wakeSubscribers();
+      if (checkpointer) {
+        const cp = checkpointer;
+        cp.postMessage('close');
+        await Promise.race([new Promise((r) => cp.once('message', r)), new Promise((r) => setTimeout(r, 2000))]);
+        await cp.terminate();
+      }
       db.close();
     },
   };
   return store;
+}
+
+class PartialAppend extends Error {
+  constructor(cause: unknown) {
+    super('an append failed part-way', { cause });
+  }
 }
 
 function checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {

@@ -36,6 +36,17 @@ describe('sqlite event store specifics', () => {
     await reopened.close();
   });
 
+  it('with backgroundCheckpoint, a worker thread moves the WAL into the database file', async () => {
+    const path = file();
+    const store = getSqliteEventStore({ path, backgroundCheckpoint: true });
+    const { statSync } = await import('node:fs');
+    const before = statSync(path).size;
+    for (let i = 0; i < 20; i++) await store.append(`ck-${i}`, Array.from({ length: 200 }, () => ev('C')), 'no_stream');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(statSync(path).size).toBeGreaterThan(before + 500_000);
+    await store.close();
+  });
+
   it('commits appends arriving together as one transaction, each checked on its own', async () => {
     const path = file();
     const store = getSqliteEventStore({ path });
@@ -50,6 +61,23 @@ describe('sqlite event store specifics', () => {
     expect(all.map((e) => e.type)).toEqual(['X', 'A', 'B', 'C']);
     // Positions are contiguous: a refused append inside the group leaves no gap.
     expect(all.map((e) => e.position)).toEqual([1, 2, 3, 4]);
+    await store.close();
+  });
+
+  it('an append that fails part-way (a duplicate id in the middle) stores none of its events, and the rest of the group commits', async () => {
+    const store = getSqliteEventStore({ path: file() });
+    const taken = ev('Taken');
+    await store.append('dup-a', [taken], 'no_stream');
+    const results = await Promise.allSettled([
+      store.append('dup-b', [ev('B0')], 'no_stream'),
+      store.append('dup-c', [ev('C0'), { ...ev('C1'), id: taken.id }, ev('C2')], 'no_stream'),
+      store.append('dup-d', [ev('D0')], 'no_stream'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_DUPLICATE_EVENT_ID', eventId: taken.id });
+    const all = await store.readAll();
+    expect(all.map((e) => e.type)).toEqual(['Taken', 'B0', 'D0']);
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3]);
     await store.close();
   });
 
