@@ -68,12 +68,14 @@ export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: 
         reject(new CommandTimeoutError(subject, timeoutMs));
       }, timeoutMs);
     });
+    // The timer may fire while the publish is still waiting for its PubAck: mark the rejection
+    // as handled here; whoever awaits `answer` below still receives it.
+    answer.catch(() => undefined);
     try {
       await publisher.publish(subject, encoder.encode(JSON.stringify(body)), h);
       return await answer;
     } catch (e) {
       waiting.delete(replyTo);
-      answer.catch(() => undefined);
       throw e;
     } finally {
       clearTimeout(timer);
