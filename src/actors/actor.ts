@@ -2,6 +2,7 @@ import type { AppendResult, EventData, EventStore, RecordedEvent } from '../even
 import type { Snapshot, SnapshotStore } from '../eventstore/snapshotStore.js';
 import {
   DeciderFailedError,
+  DuplicateEventIdError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
   isDomainRejection,
@@ -31,6 +32,7 @@ interface Pending {
 /** Commands remembered per actor so a redelivery or a client retry gets the original answer. */
 const RECENT_COMMANDS = 1024;
 const MAX_CONFLICT_RETRIES = 20;
+const SNAPSHOT_RECENT_COMMANDS = 128;
 
 /**
  * One actor: its mailbox, cached state and revision. Commands run strictly one after another;
@@ -84,6 +86,13 @@ export class Actor {
         try {
           await this.runTurn(turn);
         } catch (err) {
+          if (err instanceof DuplicateEventIdError) {
+            // A command in the turn was applied before, longer ago than the actor remembers:
+            // run the turn's commands one by one so only that one is answered as a duplicate.
+            this.loaded = false;
+            await this.runSingly(turn);
+            continue;
+          }
           // The store failed (not a domain outcome): answer every command in the turn, forget the
           // cached state so the next turn starts from what is really stored.
           this.deps.logger.error({ err, stream: this.stream }, 'actor turn failed');
@@ -94,6 +103,24 @@ export class Actor {
     } finally {
       this.running = false;
       this.lastActive = Date.now();
+    }
+  }
+
+  private async runSingly(turn: Pending[]): Promise<void> {
+    for (const p of turn) {
+      try {
+        await this.runTurn([p]);
+      } catch (err) {
+        this.loaded = false;
+        if (err instanceof DuplicateEventIdError) {
+          const at = err.storedAt?.stream === this.stream ? err.storedAt.revision : undefined;
+          const events = at === undefined ? [] : await this.deps.store.readStream(this.stream, { fromRevision: at }).then((es) => es.filter((e) => e.metadata.commandId === p.request.id));
+          const last = events.at(-1);
+          p.resolve({ ok: true, commandId: p.request.id, revision: last?.revision ?? -1, position: last?.position ?? -1, events, duplicate: true });
+        } else {
+          p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err) });
+        }
+      }
     }
   }
 
@@ -259,7 +286,9 @@ export class Actor {
       revision: this.revision,
       version: this.decider.version,
       state: this.state,
-      recentCommands: [...this.recent].map(([c, [f, l]]) => [c, f, l]),
+      // The newest commands only: enough to recognise a redelivery after a restart, small enough
+      // that snapshotting a busy sensor stays cheap (older repeats are caught by the store).
+      recentCommands: [...this.recent].slice(-SNAPSHOT_RECENT_COMMANDS).map(([c, [f, l]]) => [c, f, l]),
     };
     try {
       snapshots.save(this.stream, snapshot);

@@ -126,7 +126,9 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       try {
         position = Number(insertStmt.run(stream, revision, e.id, e.type, JSON.stringify(e.data ?? null), JSON.stringify(e.metadata ?? {})).lastInsertRowid);
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventIdError(e.id, stream);
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new DuplicateEventIdError(e.id, stream, byIdStmt.get(e.id) as { stream: string; revision: number } | undefined);
+        }
         throw err;
       }
     }
@@ -142,11 +144,11 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     const samePlace =
       found.stream === stream &&
       (expected === 'any' || expected === 'stream_exists' || (expected === 'no_stream' ? found.revision === 0 : found.revision === expected + 1));
-    if (!samePlace) throw new DuplicateEventIdError(first.id, stream);
+    if (!samePlace) throw new DuplicateEventIdError(first.id, stream, found);
     let last = found;
     for (let i = 1; i < events.length; i++) {
       const next = byIdStmt.get(events[i]!.id) as typeof found | undefined;
-      if (!next || next.stream !== stream || next.revision !== found.revision + i) throw new DuplicateEventIdError(events[i]!.id, stream);
+      if (!next || next.stream !== stream || next.revision !== found.revision + i) throw new DuplicateEventIdError(events[i]!.id, stream, next);
       last = next;
     }
     return { nextRevision: last.revision, position: last.position, firstPosition: found.position };

@@ -36,8 +36,9 @@ export class StreamNotFoundError extends EdgeplaneError {
 
 /** The same event id was appended before, somewhere other than where this append puts it. */
 export class DuplicateEventIdError extends EdgeplaneError {
-  constructor(readonly eventId: string, readonly stream: string) {
-    super('ERR_DUPLICATE_EVENT_ID', `event id ${eventId} is already stored elsewhere (append to ${stream} refused)`, { eventId, stream });
+  /** Where the id is stored, when the store knows (same stream only). */
+  constructor(readonly eventId: string, readonly stream: string, readonly storedAt?: { stream: string; revision: number }) {
+    super('ERR_DUPLICATE_EVENT_ID', `event id ${eventId} is already stored elsewhere (append to ${stream} refused)`, { eventId, stream, ...(storedAt ? { storedAt } : {}) });
   }
 }
 

@@ -122,6 +122,24 @@ describe('actor host (real nats-server, real SQLite file)', () => {
     expect(await cp.store.readStream('counter-redeliver')).toHaveLength(1);
   });
 
+  it('a command redelivered long after (forgotten by the actor) is answered as a duplicate without failing its batch', async () => {
+    const original = await bus.send<Ok>('counter', 'old', { id: 'ancient', type: 'Increment' });
+    for (let b = 0; b < 2; b++) {
+      await bus.sendBatch('counter', 'old', Array.from({ length: 600 }, () => ({ type: 'Record', data: { value: 1 } })));
+    }
+    cp.host.passivateIdle(0);
+    const replies = await bus.sendBatch<Reply[]>('counter', 'old', [
+      { id: 'ancient', type: 'Increment' },
+      { id: 'fresh', type: 'Increment' },
+    ]);
+    expect(replies[0]).toMatchObject({ ok: true, duplicate: true, revision: 0 });
+    expect((replies[0] as Ok).events.map((e) => e.id)).toEqual(original.events.map((e) => e.id));
+    expect(replies[1]).toMatchObject({ ok: true, revision: 1201 });
+    const stream = await cp.store.readStream('counter-old');
+    expect(stream).toHaveLength(1202);
+    expect(stream.filter((e) => e.metadata.commandId === 'ancient')).toHaveLength(1);
+  });
+
   it('refuses a stale expectedRevision with ERR_WRONG_EXPECTED_REVISION', async () => {
     await bus.send('counter', 'occ', { type: 'Increment' });
     const stale = await bus.send<Refused>('counter', 'occ', { type: 'Increment', expectedRevision: -1 });
