@@ -95,7 +95,8 @@ describe('applySync', () => {
   });
 
   it('rejects malformed paths with a typed error', () => {
-    for (const bad of [{ '': 'a' }, { a: '' }, { 'a//b': 'c' }, { a: '/c' }, { a: 'c/' }]) {
+    const bads: TranslationTable[] = [{ '': 'a' }, { a: '' }, { 'a//b': 'c' }, { a: '/c' }, { a: 'c/' }];
+    for (const bad of bads) {
       expect(() => applySync({}, {}, bad)).toThrow(InvalidTranslationError);
     }
     expect(() => compileTranslations({ a: 'b//c' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TRANSLATION' }));
