@@ -17,10 +17,17 @@ export interface Ctx {
   id: string;
   /** Prefix for field names inside nested objects (`devices[2].`). */
   path?: string;
+  /** The code shape errors get here (`ERR_INVALID_HARDWARE` inside a hardware description). */
+  code?: string;
 }
 
-export function contextOf(command: Command<string, unknown>): Ctx {
+/** A kind's command types, given as keys of a record so one missing from the union fails to compile. */
+export const allOf = <T extends string>(all: Record<T, true>): readonly T[] => Object.keys(all) as T[];
+
+/** Checks the command is one the kind lists, before any rule, then reads its metadata. */
+export function contextOf(command: Command<string, unknown>, commandTypes: readonly string[]): Ctx {
   const { kind, id, commandId, timestamp } = command.metadata;
+  if (!commandTypes.includes(command.type)) throw new UnknownCommandError(kind, command.type);
   const who = `${kind}/${id}`;
   const raw: unknown = command.data ?? {};
   const base = { who, type: command.type, data: {}, now: '', commandId, id };
@@ -33,14 +40,19 @@ export function reject(ctx: Ctx, code: string, rule: string, details: Record<str
   throw new DomainRejection(code, `${ctx.who} refused ${ctx.type}: ${rule}`, { actor: ctx.who, command: ctx.type, ...details });
 }
 
-export function invalid(ctx: Ctx, field: string, problem: string, code = 'ERR_INVALID_COMMAND'): never {
+export function invalid(ctx: Ctx, field: string, problem: string, code?: string): never {
   const name = `${ctx.path ?? ''}${field}`;
-  reject(ctx, code, `field ${name} ${problem}`, { field: name });
+  reject(ctx, code ?? ctx.code ?? 'ERR_INVALID_COMMAND', `field ${name} ${problem}`, { field: name });
 }
 
 /** The `never` check: a command type the switch forgot fails to compile, one from the wire fails here. */
 export function unknownCommand(kind: string, command: never): never {
   throw new UnknownCommandError(kind, String((command as { type?: unknown }).type));
+}
+
+/** The `never` check in evolve: an event type written by a newer version leaves the state alone. */
+export function ignoreUnknownEvent<S>(state: S, _event: never): S {
+  return state;
 }
 
 export const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v));
@@ -64,7 +76,7 @@ export function bool(ctx: Ctx, name: string): boolean {
 
 export function num(ctx: Ctx, name: string, opts: { integer?: boolean; min?: number; max?: number; code?: string } = {}): number {
   const v = ctx.data[name];
-  const code = opts.code ?? 'ERR_INVALID_COMMAND';
+  const code = opts.code;
   if (typeof v !== 'number' || !Number.isFinite(v)) invalid(ctx, name, `must be a finite number (got ${show(v)})`, code);
   if (opts.integer && !Number.isInteger(v)) invalid(ctx, name, `must be an integer (got ${v})`, code);
   if (opts.min !== undefined && v < opts.min) invalid(ctx, name, `must be at least ${opts.min} (got ${v})`, code);
@@ -72,7 +84,7 @@ export function num(ctx: Ctx, name: string, opts: { integer?: boolean; min?: num
   return v;
 }
 
-export function oneOf<T extends string>(ctx: Ctx, name: string, allowed: readonly T[], code = 'ERR_INVALID_COMMAND', value: unknown = ctx.data[name]): T {
+export function oneOf<T extends string>(ctx: Ctx, name: string, allowed: readonly T[], code?: string, value: unknown = ctx.data[name]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     invalid(ctx, name, `must be one of ${allowed.join(', ')} (got ${show(value)})`, code);
   }
@@ -109,17 +121,17 @@ export const ms = (iso: string): number => Date.parse(iso);
 /** True when `time` is older than `than` (a known later fact): such a report must change nothing. */
 export const isOlder = (time: string, than: string | null): boolean => than !== null && ms(time) < ms(than);
 
-export function obj(ctx: Ctx, name: string, value: unknown = ctx.data[name], code = 'ERR_INVALID_COMMAND'): Record<string, unknown> {
+export function obj(ctx: Ctx, name: string, value: unknown = ctx.data[name], code?: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(ctx, name, `must be an object (got ${show(value)})`, code);
   return value as Record<string, unknown>;
 }
 
-export function arr(ctx: Ctx, name: string, value: unknown = ctx.data[name], code = 'ERR_INVALID_COMMAND'): unknown[] {
+export function arr(ctx: Ctx, name: string, value: unknown = ctx.data[name], code?: string): unknown[] {
   if (!Array.isArray(value)) invalid(ctx, name, `must be an array (got ${show(value)})`, code);
   return value;
 }
 
 /** A context over a nested object, so the same helpers read it and name its fields `devices[2].role`. */
-export function nested(ctx: Ctx, name: string, value: unknown, code = 'ERR_INVALID_COMMAND'): Ctx {
-  return { ...ctx, data: obj(ctx, name, value, code), path: `${ctx.path ?? ''}${name}.` };
+export function nested(ctx: Ctx, name: string, value: unknown, code = ctx.code): Ctx {
+  return { ...ctx, data: obj(ctx, name, value, code), path: `${ctx.path ?? ''}${name}.`, code };
 }
