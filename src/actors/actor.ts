@@ -97,7 +97,7 @@ export class Actor {
           // cached state so the next turn starts from what is really stored.
           this.deps.logger.error({ err, stream: this.stream }, 'actor turn failed');
           this.loaded = false;
-          for (const p of turn) p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err) });
+          for (const p of turn) p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err), retryable: true });
         }
       }
     } finally {
@@ -118,7 +118,7 @@ export class Actor {
           const last = events.at(-1);
           p.resolve({ ok: true, commandId: p.request.id, revision: last?.revision ?? -1, position: last?.position ?? -1, events, duplicate: true });
         } else {
-          p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err) });
+          p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err), retryable: true });
         }
       }
     }

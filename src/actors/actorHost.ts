@@ -99,7 +99,16 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
       if (!address) throw new InvalidIdError('command subject', m.subject, 'expected ep.cmd.<kind>.<id>');
       const parsed = parseCommandMessage(m.data, maxCommandBytes);
       batch = parsed.batch;
-      reply = { results: await dispatch(address.kind, address.id, parsed.commands, { withEvents: replyTo !== undefined }) };
+      const results = await dispatch(address.kind, address.id, parsed.commands, { withEvents: replyTo !== undefined });
+      if (results.some((r) => !r.ok && r.retryable)) {
+        // The store failed: not the command's fault. Deliver it again later (what did get stored
+        // is recognised then as already applied); the answer comes from that delivery.
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(m.info.redeliveryCount, 7));
+        logger.warn({ subject: m.subject, redeliveries: m.info.redeliveryCount, delay }, 'store unavailable: command will be redelivered');
+        m.nak(delay);
+        return;
+      }
+      reply = { results };
     } catch (err) {
       logger.warn({ err, subject: m.subject, redelivered: m.redelivered }, 'command refused');
       reply = { error: toErrorBody(err) };

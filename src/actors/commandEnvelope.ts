@@ -17,9 +17,13 @@ export interface CommandRequest {
   causationId?: string;
 }
 
+/**
+ * An actor's answer. `retryable` marks a failure of the infrastructure (the store could not be
+ * written), not of the command: such a command must be delivered again, never acknowledged.
+ */
 export type CommandResult =
   | { ok: true; commandId: string; revision: number; position: number; events: RecordedEvent[]; duplicate?: boolean }
-  | { ok: false; commandId?: string; error: ErrorBody };
+  | { ok: false; commandId?: string; error: ErrorBody; retryable?: true };
 
 export const DEFAULT_MAX_COMMAND_BYTES = 256 * 1024;
 export const MAX_BATCH = 1000;

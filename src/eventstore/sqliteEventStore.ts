@@ -77,7 +77,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   let checkpointer: Worker | undefined;
   if (opts.backgroundCheckpoint && opts.path !== ':memory:') {
     db.pragma('wal_autocheckpoint = 0');
-    checkpointer = new Worker(workerUrl(import.meta.url, 'sqliteCheckpointer'), { workerData: { path: opts.path, pages: 1000, intervalMs: 200 } });
+    checkpointer = new Worker(workerUrl(import.meta.url, 'sqliteCheckpointer'), { workerData: { path: opts.path, intervalMs: 200 } });
     checkpointer.unref();
     checkpointer.on('error', (err) => opts.logger?.error({ err }, 'WAL checkpointer failed'));
   }
@@ -184,12 +184,14 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     }
     return results;
   });
+  // BEGIN IMMEDIATE: take the write lock before the first read, so a busy file (another
+  // process, a checkpoint) is waited for with busy_timeout rather than failing the upgrade.
   const commitBatch = (batch: PendingAppend[]): Outcome[] => {
     try {
-      return commitFast(batch);
+      return commitFast.immediate(batch);
     } catch (e) {
       if (!(e instanceof PartialAppend)) throw e;
-      return commitWithSavepoints(batch);
+      return commitWithSavepoints.immediate(batch);
     }
   };
 

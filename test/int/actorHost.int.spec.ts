@@ -140,6 +140,26 @@ describe('actor host (real nats-server, real SQLite file)', () => {
     expect(stream.filter((e) => e.metadata.commandId === 'ancient')).toHaveLength(1);
   });
 
+  it('a store that fails mid-append loses nothing: the command is redelivered, not acknowledged, and applied once', async () => {
+    let failures = 0;
+    const append = cp.store.append;
+    cp.store.append = (stream, events, expected) => {
+      if (stream === 'counter-flaky' && failures < 2) {
+        failures++;
+        return Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' }));
+      }
+      return append(stream, events, expected);
+    };
+    try {
+      const reply = await bus.send<Ok>('counter', 'flaky', { id: 'flaky-1', type: 'Increment' }, { timeoutMs: 20_000 });
+      expect(reply).toMatchObject({ ok: true, revision: 0 });
+    } finally {
+      cp.store.append = append;
+    }
+    expect(failures).toBe(2);
+    expect(await cp.store.readStream('counter-flaky')).toHaveLength(1);
+  });
+
   it('refuses a stale expectedRevision with ERR_WRONG_EXPECTED_REVISION', async () => {
     await bus.send('counter', 'occ', { type: 'Increment' });
     const stale = await bus.send<Refused>('counter', 'occ', { type: 'Increment', expectedRevision: -1 });
