@@ -84,7 +84,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   const nc = await connectNats({ servers: natsUrl, name: `edgeplane-${process.pid}`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats' }) });
   await ensureJetStream(nc, { replicas: config.replicas });
 
-  const store = openEventStore(config.store, logger, { writer: true });
+  const store = openEventStore(config.store, logger);
   const snapshots: SnapshotStore = getSqliteSnapshotStore({ path: join(config.dataDir, 'snapshots.db') });
   const registry = createRegistry(deciders);
   const host = createActorHost({ store, registry, snapshots, snapshotEvery: config.snapshotEvery, idleMs: config.idleMs, logger: logger.child({ component: 'actor-host' }) });

@@ -28,6 +28,17 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> ext
   position: number;
 }
 
+/**
+ * An adapter that already holds an event as JSON text may expose it under this key, so a
+ * forwarder (the relay) can send it without parsing and re-serialising it.
+ */
+export const SERIALIZED = Symbol.for('edgeplane.serialized');
+
+export function serializeEvent(e: RecordedEvent): string {
+  const fast = (e as { [SERIALIZED]?: () => string })[SERIALIZED];
+  return fast ? fast.call(e) : JSON.stringify(e);
+}
+
 export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
 
 export interface AppendResult {

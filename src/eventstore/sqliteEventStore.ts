@@ -2,39 +2,27 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BroadcastChannel, Worker } from 'node:worker_threads';
-import { workerUrl } from '../shared/workerUrl.js';
-import { DuplicateEventIdError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from '../shared/errors.js';
+import { StoreClosedError, StreamNotFoundError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type {
-  AppendResult,
-  EventData,
-  EventStore,
-  ExpectedRevision,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeAllOptions,
-} from './eventStore.js';
+import { workerUrl } from '../shared/workerUrl.js';
+import { SERIALIZED, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
 import { followAll } from './followAll.js';
+import { SCHEMA, createSqliteWriter, reviveError, type AppendOutcome, type AppendRequest, type SerializedError } from './sqliteWriter.js';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests that do not need a file. */
   path: string;
   /** FULL (default) makes every acknowledged append survive a power cut. */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
-  /** Appends queued together are committed in one transaction, up to this many events. */
+  /** At most this many events in one group commit. */
   maxBatchEvents?: number;
   /** How often to look for appends made by other processes on the same file while subscribers wait. */
   foreignPollMs?: number;
-  /** Checkpoint the WAL on a worker thread instead of inside commits (the control plane's writer). */
-  backgroundCheckpoint?: boolean;
   logger?: Logger;
 }
 
 interface PendingAppend {
-  stream: string;
-  events: readonly EventData[];
-  expected: ExpectedRevision;
+  request: AppendRequest;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -49,45 +37,34 @@ interface EventRow {
   metadata: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position  INTEGER PRIMARY KEY,          -- global order; max+1 in the write transaction, so no gaps
-  stream    TEXT    NOT NULL,
-  revision  INTEGER NOT NULL,
-  id        TEXT    NOT NULL UNIQUE,
-  type      TEXT    NOT NULL,
-  data      TEXT    NOT NULL,
-  metadata  TEXT    NOT NULL,
-  UNIQUE (stream, revision)
-);
-`;
+/** Commits a group of appends: on a writer thread (files) or right here (':memory:'). */
+interface Committer {
+  commit(batch: AppendRequest[]): Promise<AppendOutcome[]>;
+  close(): Promise<void>;
+}
 
 /**
- * The embedded event store: one SQLite file in WAL mode. Appends that arrive in the same turn of
- * the event loop are committed together (group commit), each checked on its own inside a
- * savepoint, so with synchronous=FULL one fsync covers many actors' appends.
+ * The embedded event store: one SQLite file in WAL mode with synchronous=FULL.
+ *
+ * Writes go to a writer thread one group at a time: while it commits (and waits for fsync),
+ * appends keep arriving and queue up, and the whole queue is the next group. One fsync thus
+ * covers many actors' appends, and the caller's event loop never blocks on the disk. WAL
+ * checkpoints run on another thread. Reads use this thread's own connection.
  */
 export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
-  if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+  const inMemory = opts.path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(opts.path), { recursive: true });
   const db = new Database(opts.path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
-  let checkpointer: Worker | undefined;
-  if (opts.backgroundCheckpoint && opts.path !== ':memory:') {
-    db.pragma('wal_autocheckpoint = 0');
-    checkpointer = new Worker(workerUrl(import.meta.url, 'sqliteCheckpointer'), { workerData: { path: opts.path, intervalMs: 200 } });
-    checkpointer.unref();
-    checkpointer.on('error', (err) => opts.logger?.error({ err }, 'WAL checkpointer failed'));
-  }
+  const committer = inMemory ? inThreadCommitter(db) : threadCommitter(opts);
 
-  const maxBatchEvents = opts.maxBatchEvents ?? 5000;
+  const maxBatchEvents = opts.maxBatchEvents ?? 20_000;
   const foreignPollMs = opts.foreignPollMs ?? 200;
 
   const lastRevisionStmt = db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck();
-  const byIdStmt = db.prepare('SELECT stream, revision, position FROM events WHERE id = ?');
-  const insertStmt = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
   const readForwardStmt = db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?');
   const readBackwardStmt = db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
   const readAllStmt = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?');
@@ -95,8 +72,8 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
 
   let queue: PendingAppend[] = [];
-  let queuedEvents = 0;
-  let flushScheduled = false;
+  let inFlight: Promise<void> | undefined;
+  let sendScheduled = false;
   let closed = false;
   const waiters = new Set<() => void>();
   let foreignTimer: NodeJS.Timeout | undefined;
@@ -105,118 +82,50 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   // Store instances on the same file in other threads of this process (the relay runs in a
   // worker) are woken through this channel the moment a commit lands; other processes are
   // found by the data_version poll below.
-  const channel = opts.path === ':memory:' ? undefined : new BroadcastChannel(`edgeplane-sqlite:${resolve(opts.path)}`);
+  const channel = inMemory ? undefined : new BroadcastChannel(`edgeplane-sqlite:${resolve(opts.path)}`);
   if (channel) {
     channel.onmessage = () => wakeSubscribers();
     channel.unref();
   }
 
-  /** Checks, then inserts. `progress.inserted` tells whether a failure left rows behind. */
-  function appendOne(req: PendingAppend, progress = { inserted: false }): AppendResult {
-    const { stream, events, expected } = req;
-    const current = lastRevisionStmt.get(stream) as number | undefined;
-    const replay = idempotentResult(stream, events, expected);
-    if (replay) return replay;
-    checkExpected(stream, expected, current);
-    progress.inserted = true;
-    let revision = current ?? -1;
-    let position = 0;
-    for (const e of events) {
-      revision += 1;
-      try {
-        position = Number(insertStmt.run(stream, revision, e.id, e.type, JSON.stringify(e.data ?? null), JSON.stringify(e.metadata ?? {})).lastInsertRowid);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new DuplicateEventIdError(e.id, stream, byIdStmt.get(e.id) as { stream: string; revision: number } | undefined);
-        }
-        throw err;
-      }
-    }
-    return { nextRevision: revision, position, firstPosition: position - events.length + 1 };
+  function scheduleSend(): void {
+    if (inFlight || sendScheduled || queue.length === 0) return;
+    sendScheduled = true;
+    // The rest of this turn's appends join the group.
+    setImmediate(send);
   }
 
-  /** EventStoreDB's idempotence: the same ids already stored where this append would put them. */
-  function idempotentResult(stream: string, events: readonly EventData[], expected: ExpectedRevision): AppendResult | undefined {
-    const first = events[0];
-    if (!first) return undefined;
-    const found = byIdStmt.get(first.id) as { stream: string; revision: number; position: number } | undefined;
-    if (!found) return undefined;
-    const samePlace =
-      found.stream === stream &&
-      (expected === 'any' || expected === 'stream_exists' || (expected === 'no_stream' ? found.revision === 0 : found.revision === expected + 1));
-    if (!samePlace) throw new DuplicateEventIdError(first.id, stream, found);
-    let last = found;
-    for (let i = 1; i < events.length; i++) {
-      const next = byIdStmt.get(events[i]!.id) as typeof found | undefined;
-      if (!next || next.stream !== stream || next.revision !== found.revision + i) throw new DuplicateEventIdError(events[i]!.id, stream, next);
-      last = next;
+  function send(): void {
+    sendScheduled = false;
+    if (inFlight || queue.length === 0) return;
+    let events = 0;
+    let take = 0;
+    while (take < queue.length && (take === 0 || events + queue[take]!.request.events.length <= maxBatchEvents)) {
+      events += queue[take]!.request.events.length;
+      take++;
     }
-    return { nextRevision: last.revision, position: last.position, firstPosition: found.position };
+    const group = queue.slice(0, take);
+    queue = queue.slice(take);
+    inFlight = committer.commit(group.map((p) => p.request)).then(
+      (outcomes) => {
+        outcomes.forEach((o, i) => (o.ok ? group[i]!.resolve(o.value) : group[i]!.reject(reviveError(o.error))));
+        afterCommit();
+      },
+      (err: unknown) => {
+        opts.logger?.error({ err, appends: group.length }, 'group commit failed');
+        for (const p of group) p.reject(err);
+        afterCommit();
+      },
+    );
   }
 
-  type Outcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
-
-  // Fast path: appends are checked before they write, so a refused one leaves nothing behind
-  // and needs no savepoint. Only a failure in the middle of inserting (a constraint, I/O) would
-  // leave part of an append, and then the whole group is redone with one savepoint per append.
-  const commitFast = db.transaction((batch: PendingAppend[]) => {
-    const results: Outcome[] = [];
-    for (const req of batch) {
-      const progress = { inserted: false };
-      try {
-        results.push({ ok: true, value: appendOne(req, progress) });
-      } catch (error) {
-        if (progress.inserted) throw new PartialAppend(error);
-        results.push({ ok: false, error });
-      }
-    }
-    return results;
-  });
-  const appendInSavepoint = db.transaction((req: PendingAppend) => appendOne(req));
-  const commitWithSavepoints = db.transaction((batch: PendingAppend[]) => {
-    const results: Outcome[] = [];
-    for (const req of batch) {
-      try {
-        results.push({ ok: true, value: appendInSavepoint(req) });
-      } catch (error) {
-        results.push({ ok: false, error });
-      }
-    }
-    return results;
-  });
-  // BEGIN IMMEDIATE: take the write lock before the first read, so a busy file (another
-  // process, a checkpoint) is waited for with busy_timeout rather than failing the upgrade.
-  const commitBatch = (batch: PendingAppend[]): Outcome[] => {
-    try {
-      return commitFast.immediate(batch);
-    } catch (e) {
-      if (!(e instanceof PartialAppend)) throw e;
-      return commitWithSavepoints.immediate(batch);
-    }
-  };
-
-  function flush(): void {
-    flushScheduled = false;
-    if (queue.length === 0) return;
-    const batch = queue;
-    queue = [];
-    queuedEvents = 0;
-    let results;
-    try {
-      results = commitBatch(batch);
-    } catch (error) {
-      opts.logger?.error({ err: error, appends: batch.length }, 'group commit failed');
-      for (const req of batch) req.reject(error);
-      return;
-    }
-    for (let i = 0; i < batch.length; i++) {
-      const r = results[i]!;
-      if (r.ok) batch[i]!.resolve(r.value);
-      else batch[i]!.reject(r.error);
-    }
+  function afterCommit(): void {
+    inFlight = undefined;
     lastDataVersion = dataVersionStmt.get() as number;
     wakeSubscribers();
     channel?.postMessage(0);
+    // What queued during the commit goes at once: it has already waited one commit.
+    if (queue.length > 0) send();
   }
 
   function wakeSubscribers(): void {
@@ -260,22 +169,20 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     foreignTimer.unref();
   }
 
-  const store: EventStore = {
+  return {
     name: 'sqlite',
 
-    append(stream, events, expected) {
+    append(stream, events: readonly EventData[], expected) {
       if (closed) return Promise.reject(new StoreClosedError());
-      if (events.length === 0) {
-        return Promise.reject(new RangeError('append needs at least one event'));
-      }
+      if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
+      const request: AppendRequest = {
+        stream,
+        expected,
+        events: events.map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e.data ?? null), metadata: JSON.stringify(e.metadata ?? {}) })),
+      };
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ stream, events, expected, resolve, reject });
-        queuedEvents += events.length;
-        if (queuedEvents >= maxBatchEvents) flush();
-        else if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
+        queue.push({ request, resolve, reject });
+        scheduleSend();
       });
     },
 
@@ -317,50 +224,114 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
 
     async close() {
       if (closed) return;
-      flush();
+      // Everything accepted before close is committed first.
+      while (inFlight || queue.length > 0) {
+        if (!inFlight) send();
+        await inFlight;
+      }
       closed = true;
       if (foreignTimer) clearInterval(foreignTimer);
       channel?.close();
       wakeSubscribers();
-      if (checkpointer) {
-        const cp = checkpointer;
-        cp.postMessage('close');
-        await Promise.race([new Promise((r) => cp.once('message', r)), new Promise((r) => setTimeout(r, 2000))]);
-        await cp.terminate();
-      }
+      await committer.close();
       db.close();
     },
   };
-  return store;
 }
 
-class PartialAppend extends Error {
-  constructor(cause: unknown) {
-    super('an append failed part-way', { cause });
-  }
+function inThreadCommitter(db: Database.Database): Committer {
+  const writer = createSqliteWriter(db);
+  return { commit: async (batch) => writer.commit(batch), close: async () => undefined };
 }
 
-function checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
-  if (expected === 'any') return;
-  if (expected === 'no_stream') {
-    if (current !== undefined) throw new WrongExpectedRevisionError(stream, expected, current);
-    return;
+/** The writer thread plus the WAL checkpointer thread. */
+function threadCommitter(opts: SqliteEventStoreOptions): Committer {
+  const writer = new Worker(workerUrl(import.meta.url, 'sqliteWriterThread'), { workerData: { path: opts.path, synchronous: opts.synchronous ?? 'FULL' } });
+  const checkpointer = new Worker(workerUrl(import.meta.url, 'sqliteCheckpointer'), { workerData: { path: opts.path, intervalMs: 200 } });
+  checkpointer.unref();
+  checkpointer.on('error', (err) => opts.logger?.error({ err }, 'WAL checkpointer failed'));
+  let seq = 0;
+  const pending = new Map<number, { resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }>();
+  let crashed: unknown;
+  writer.on('message', (m: { seq: number; outcomes?: AppendOutcome[]; failed?: SerializedError }) => {
+    const p = pending.get(m.seq);
+    if (!p) return;
+    pending.delete(m.seq);
+    if (m.outcomes) p.resolve(m.outcomes);
+    else p.reject(reviveError(m.failed!));
+  });
+  writer.on('error', (err) => {
+    crashed = err;
+    opts.logger?.error({ err }, 'SQLite writer thread failed');
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  });
+  return {
+    commit(batch) {
+      if (crashed) return Promise.reject(crashed);
+      return new Promise((resolve, reject) => {
+        const n = seq++;
+        pending.set(n, { resolve, reject });
+        writer.postMessage({ seq: n, batch });
+      });
+    },
+    async close() {
+      const closedWriter = new Promise((r) => writer.once('message', r));
+      writer.postMessage({ close: true });
+      await Promise.race([closedWriter, new Promise((r) => setTimeout(r, 2000))]);
+      await writer.terminate();
+      const closedCheckpointer = new Promise((r) => checkpointer.once('message', r));
+      checkpointer.postMessage('close');
+      await Promise.race([closedCheckpointer, new Promise((r) => setTimeout(r, 2000))]);
+      await checkpointer.terminate();
+    },
+  };
+}
+
+/**
+ * A stored event. `data` and `metadata` are parsed when first read, and the event serialises from
+ * the stored text directly (SERIALIZED), so following `$all` to republish it parses nothing.
+ */
+class SqliteRecordedEvent implements RecordedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  #data: string;
+  #metadata: string;
+  #parsedData: unknown;
+  #parsedMetadata: RecordedEvent['metadata'] | undefined;
+
+  constructor(row: EventRow) {
+    this.id = row.id;
+    this.type = row.type;
+    this.stream = row.stream;
+    this.revision = row.revision;
+    this.position = row.position;
+    this.#data = row.data;
+    this.#metadata = row.metadata;
   }
-  if (expected === 'stream_exists') {
-    if (current === undefined) throw new WrongExpectedRevisionError(stream, expected, 'no_stream');
-    return;
+
+  get data(): unknown {
+    if (this.#parsedData === undefined) this.#parsedData = JSON.parse(this.#data);
+    return this.#parsedData;
   }
-  if (current !== expected) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
+
+  get metadata(): RecordedEvent['metadata'] {
+    this.#parsedMetadata ??= JSON.parse(this.#metadata) as RecordedEvent['metadata'];
+    return this.#parsedMetadata;
+  }
+
+  toJSON(): RecordedEvent {
+    return { id: this.id, type: this.type, data: this.data, metadata: this.metadata, stream: this.stream, revision: this.revision, position: this.position };
+  }
+
+  [SERIALIZED](): string {
+    return `{"id":${JSON.stringify(this.id)},"type":${JSON.stringify(this.type)},"data":${this.#data},"metadata":${this.#metadata},"stream":${JSON.stringify(this.stream)},"revision":${this.revision},"position":${this.position}}`;
+  }
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-  };
+  return new SqliteRecordedEvent(row);
 }

@@ -1,5 +1,5 @@
 import { headers as natsHeaders, type KV, type NatsConnection } from 'nats';
-import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import { serializeEvent, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import { addressOfStream } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { createJetStreamPublisher } from './jetstreamPublisher.js';
@@ -150,7 +150,7 @@ export function startRelay(opts: RelayOptions): Relay {
     h.set(HEADER.msgId, event.id);
     h.set(HEADER.position, String(event.position));
     if (previousId) h.set(HEADER.expectedLastMsgId, previousId);
-    const body = encoder.encode(JSON.stringify(event));
+    const body = encoder.encode(serializeEvent(event));
     return publisher.publish(eventSubject(address?.kind ?? 'unknown', address?.id ?? event.stream, event.type), body, h);
   }
 

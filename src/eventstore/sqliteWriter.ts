@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+import { DuplicateEventIdError, EdgeplaneError, WrongExpectedRevisionError } from '../shared/errors.js';
+import type { AppendResult, ExpectedRevision } from './eventStore.js';
+
+/** One append as the writer receives it: data and metadata already JSON text. */
+export interface AppendRequest {
+  stream: string;
+  expected: ExpectedRevision;
+  events: Array<{ id: string; type: string; data: string; metadata: string }>;
+}
+
+/** Errors cross the thread boundary as plain data and are revived as the same typed errors. */
+export type SerializedError =
+  | { kind: 'wrong-revision'; stream: string; expected: ExpectedRevision; actual: number | 'no_stream' }
+  | { kind: 'duplicate-id'; eventId: string; stream: string; storedAt?: { stream: string; revision: number } }
+  | { kind: 'other'; message: string; code?: string };
+
+export type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; error: SerializedError };
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY,          -- global order; max+1 in the write transaction, so no gaps
+  stream    TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  id        TEXT    NOT NULL UNIQUE,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  UNIQUE (stream, revision)
+);
+`;
+
+class PartialAppend extends Error {}
+
+/**
+ * The write side of the SQLite store: a group of appends committed in one transaction
+ * (BEGIN IMMEDIATE, so a busy file is waited for rather than failing the lock upgrade).
+ *
+ * Each append is checked (expected revision; EventStoreDB's idempotence: the same ids already at
+ * that place return the original result) before it writes, so a refused append leaves nothing
+ * behind and needs no savepoint. Only a failure in the middle of its inserts (a duplicate id
+ * inside the batch, an I/O error) redoes the whole group with one savepoint per append.
+ */
+export function createSqliteWriter(db: Database.Database): { commit(batch: AppendRequest[]): AppendOutcome[] } {
+  const lastRevision = db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck();
+  const byId = db.prepare('SELECT stream, revision, position FROM events WHERE id = ?');
+  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  type Found = { stream: string; revision: number; position: number };
+
+  function appendOne(req: AppendRequest, progress: { inserted: boolean }): AppendResult {
+    const { stream, events, expected } = req;
+    const current = lastRevision.get(stream) as number | undefined;
+    const replay = idempotentResult(req);
+    if (replay) return replay;
+    checkExpected(stream, expected, current);
+    progress.inserted = true;
+    let revision = current ?? -1;
+    let position = 0;
+    for (const e of events) {
+      revision += 1;
+      try {
+        position = Number(insert.run(stream, revision, e.id, e.type, e.data, e.metadata).lastInsertRowid);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventIdError(e.id, stream, byId.get(e.id) as Found | undefined);
+        throw err;
+      }
+    }
+    return { nextRevision: revision, position, firstPosition: position - events.length + 1 };
+  }
+
+  function idempotentResult({ stream, events, expected }: AppendRequest): AppendResult | undefined {
+    const found = byId.get(events[0]!.id) as Found | undefined;
+    if (!found) return undefined;
+    const samePlace =
+      found.stream === stream &&
+      (expected === 'any' || expected === 'stream_exists' || (expected === 'no_stream' ? found.revision === 0 : found.revision === expected + 1));
+    if (!samePlace) throw new DuplicateEventIdError(events[0]!.id, stream, found);
+    let last = found;
+    for (let i = 1; i < events.length; i++) {
+      const next = byId.get(events[i]!.id) as Found | undefined;
+      if (!next || next.stream !== stream || next.revision !== found.revision + i) throw new DuplicateEventIdError(events[i]!.id, stream, next);
+      last = next;
+    }
+    return { nextRevision: last.revision, position: last.position, firstPosition: found.position };
+  }
+
+  const run = (batch: AppendRequest[], savepoints: boolean): AppendOutcome[] =>
+    batch.map((req) => {
+      const progress = { inserted: false };
+      try {
+        return { ok: true, value: savepoints ? inSavepoint(req) : appendOne(req, progress) };
+      } catch (error) {
+        if (progress.inserted) throw new PartialAppend();
+        return { ok: false, error: serializeError(error) };
+      }
+    });
+  const inSavepoint = db.transaction((req: AppendRequest) => appendOne(req, { inserted: false }));
+  const fast = db.transaction((batch: AppendRequest[]) => run(batch, false));
+  const careful = db.transaction((batch: AppendRequest[]) => run(batch, true));
+
+  return {
+    commit(batch) {
+      try {
+        return fast.immediate(batch);
+      } catch (e) {
+        if (!(e instanceof PartialAppend)) throw e;
+        return careful.immediate(batch);
+      }
+    },
+  };
+}
+
+function checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
+  if (expected === 'any') return;
+  if (expected === 'no_stream') {
+    if (current !== undefined) throw new WrongExpectedRevisionError(stream, expected, current);
+    return;
+  }
+  if (expected === 'stream_exists') {
+    if (current === undefined) throw new WrongExpectedRevisionError(stream, expected, 'no_stream');
+    return;
+  }
+  if (current !== expected) throw new WrongExpectedRevisionError(stream, expected, current ?? 'no_stream');
+}
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof WrongExpectedRevisionError) return { kind: 'wrong-revision', stream: e.stream, expected: e.expected, actual: e.actual };
+  if (e instanceof DuplicateEventIdError) return { kind: 'duplicate-id', eventId: e.eventId, stream: e.stream, storedAt: e.storedAt };
+  return { kind: 'other', message: e instanceof Error ? e.message : String(e), code: (e as { code?: string })?.code };
+}
+
+export function reviveError(s: SerializedError): Error {
+  switch (s.kind) {
+    case 'wrong-revision':
+      return new WrongExpectedRevisionError(s.stream, s.expected, s.actual);
+    case 'duplicate-id':
+      return new DuplicateEventIdError(s.eventId, s.stream, s.storedAt);
+    case 'other':
+      return new EdgeplaneError(s.code ?? 'ERR_STORE_WRITE', `event store write failed: ${s.message}`, s.code ? { sqliteCode: s.code } : {});
+  }
+}
