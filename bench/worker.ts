@@ -11,7 +11,7 @@ import { HEADER, commandSubject } from '../src/transport/subjects.js';
  */
 export type Task =
   | { task: 'jsPublish' | 'leanPublish'; url: string; count: number; subject: string }
-  | { task: 'commands'; url: string; count: number; actors: number; runId: string }
+  | { task: 'commands'; url: string; count: number; actors: number; runId: string; outstanding?: number }
   | { task: 'readings'; url: string; messages: number; perMessage: number; actors: number; runId: string }
   | { task: 'latency'; url: string; rate: number; seconds: number; actors: number; runId: string };
 
@@ -63,13 +63,31 @@ async function run(t: Task): Promise<Record<string, number>> {
       }
       case 'commands': {
         const p = createJetStreamPublisher(nc);
-        await windowed(t.count, 4000, (i) => {
+        // With `outstanding`, the publisher keeps at most that many commands published but not
+        // yet relayed to ep.evt (it counts the relayed events on a plain subscription): sustained
+        // end-to-end throughput with a bounded backlog. Without it, everything is published as
+        // fast as JetStream takes it (a burst).
+        let relayed = 0;
+        let waiting: Array<() => void> = [];
+        const sub = t.outstanding
+          ? nc.subscribe('ep.evt.meter.>', {
+              callback: () => {
+                relayed++;
+                const woken = waiting;
+                waiting = [];
+                for (const w of woken) w();
+              },
+            })
+          : undefined;
+        await windowed(t.count, 4000, async (i) => {
+          while (t.outstanding && i - relayed >= t.outstanding) await new Promise<void>((r) => waiting.push(r));
           const h = natsHeaders();
           const id = `${t.runId}-${i}`;
           h.set(HEADER.msgId, id);
           const body = encoder.encode(JSON.stringify({ id, type: 'RecordReading', data: { value: i, at: '2026-11-22T00:00:00.000Z' } }));
           return p.publish(commandSubject('meter', `m${i % t.actors}`), body, h);
         });
+        sub?.unsubscribe();
         p.close();
         break;
       }
