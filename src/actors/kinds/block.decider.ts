@@ -1,5 +1,6 @@
 import type { Command, Decider } from '../decider.js';
 import { deepMerge, isJson, isPlainObject, jsonEqual, translationProblem, type JsonObject, type Translations } from './block.merge.js';
+import { applySync } from './blockTranslation.js';
 import { allOf, contextOf, ignoreUnknownEvent, invalid, num, reject, show, unknownCommand, type Ctx } from './validate.js';
 
 /**
@@ -16,22 +17,26 @@ export type BlockCommand =
   | Command<'PatchBlock', { data: JsonObject }>
   | Command<'BecomeMaster', { interval: number }>
   | Command<'BecomeSlave', { key: string; translations: Translations }>
-  | Command<'StopSync', Record<string, never>>;
+  | Command<'StopSync', Record<string, never>>
+  | Command<'ApplySync', { key: string; data: JsonObject; masterRevision: number; masterAt: string }>;
 
 export type BlockEvent =
   | { type: 'BlockWritten'; data: { data: JsonObject; at: string } }
   | { type: 'BlockPatched'; data: { patch: JsonObject; data: JsonObject; at: string } }
   | { type: 'BlockBecameMaster'; data: { key: string; interval: number; at: string } }
   | { type: 'BlockBecameSlave'; data: { key: string; translations: Translations; at: string } }
-  | { type: 'BlockSyncStopped'; data: { role: 'master' | 'slave'; key: string; at: string } };
+  | { type: 'BlockSyncStopped'; data: { role: 'master' | 'slave'; key: string; at: string } }
+  | { type: 'BlockSynced'; data: { key: string; masterRevision: number; masterAt: string; data: JsonObject; at: string } };
 
 export interface BlockState {
   data: JsonObject | null;
   master: { key: string; interval: number } | null;
   slave: { key: string; translations: Translations } | null;
+  /** The master revision last mirrored into this slave. */
+  lastSync: { key: string; masterRevision: number; masterAt: string; at: string } | null;
 }
 
-const initialState = (): BlockState => ({ data: null, master: null, slave: null });
+const initialState = (): BlockState => ({ data: null, master: null, slave: null, lastSync: null });
 
 /** The seed's routing key for a block actor id: `spark-master:master-sensor` → `spark-master.master-sensor`. */
 export function routingKeyOf(ctx: Ctx): string {
@@ -76,7 +81,26 @@ function becomeSlave(ctx: Ctx, state: BlockState, ownKey: string): BlockEvent[] 
   return [{ type: 'BlockBecameSlave', data: { key, translations, at: ctx.now } }];
 }
 
-const commandTypes = allOf<BlockCommand['type']>({ WriteBlock: true, PatchBlock: true, BecomeMaster: true, BecomeSlave: true, StopSync: true });
+const commandTypes = allOf<BlockCommand['type']>({ WriteBlock: true, PatchBlock: true, BecomeMaster: true, BecomeSlave: true, StopSync: true, ApplySync: true });
+
+/**
+ * The block-sync process manager delivers a master's data: applied whole when the translation
+ * table is empty, otherwise through it (the seed's `a/b/c` paths). A master revision already
+ * mirrored is not applied again, so a repeated broadcast is free.
+ */
+function applyMasterData(ctx: Ctx, state: BlockState): BlockEvent[] {
+  const key = ctx.data.key;
+  if (!state.slave || state.slave.key !== key) {
+    reject(ctx, 'ERR_BLOCK_NOT_SLAVE', `it is not a slave of ${show(key)}${state.slave ? ` (it follows ${state.slave.key})` : ''}`, { key });
+  }
+  const master = blockData(ctx);
+  const masterRevision = num(ctx, 'masterRevision', { integer: true, min: 0 });
+  const masterAt = ctx.data.masterAt;
+  if (typeof masterAt !== 'string' || Number.isNaN(Date.parse(masterAt))) invalid(ctx, 'masterAt', `must be an ISO time (got ${show(masterAt)})`);
+  if (state.lastSync && state.lastSync.key === key && state.lastSync.masterRevision >= masterRevision) return [];
+  const data = applySync(state.data ?? {}, master, state.slave.translations) as JsonObject;
+  return [{ type: 'BlockSynced', data: { key: state.slave.key, masterRevision, masterAt: new Date(masterAt as string).toISOString(), data, at: ctx.now } }];
+}
 
 function decide(command: BlockCommand, state: BlockState): BlockEvent[] {
   const ctx = contextOf(command, commandTypes);
@@ -95,6 +119,8 @@ function decide(command: BlockCommand, state: BlockState): BlockEvent[] {
       return becomeMaster(ctx, state, key);
     case 'BecomeSlave':
       return becomeSlave(ctx, state, key);
+    case 'ApplySync':
+      return applyMasterData(ctx, state);
     case 'StopSync': {
       const role = state.master ? 'master' : state.slave ? 'slave' : null;
       const syncKey = state.master?.key ?? state.slave?.key;
@@ -113,9 +139,11 @@ function evolve(state: BlockState, event: BlockEvent): BlockState {
     case 'BlockBecameMaster':
       return { ...state, master: { key: event.data.key, interval: event.data.interval }, slave: null };
     case 'BlockBecameSlave':
-      return { ...state, slave: { key: event.data.key, translations: event.data.translations }, master: null };
+      return { ...state, slave: { key: event.data.key, translations: event.data.translations }, master: null, lastSync: null };
     case 'BlockSyncStopped':
-      return { ...state, master: null, slave: null };
+      return { ...state, master: null, slave: null, lastSync: null };
+    case 'BlockSynced':
+      return { ...state, data: event.data.data, lastSync: { key: event.data.key, masterRevision: event.data.masterRevision, masterAt: event.data.masterAt, at: event.data.at } };
     default:
       return ignoreUnknownEvent(state, event);
   }
@@ -123,7 +151,7 @@ function evolve(state: BlockState, event: BlockEvent): BlockState {
 
 export const blockDecider: Decider<BlockState, BlockCommand, BlockEvent> = {
   kind: 'block',
-  version: '1',
+  version: '2',
   commandTypes,
   initialState,
   decide,

@@ -125,3 +125,38 @@ describe('block decider', () => {
     });
   });
 });
+
+describe('block decider: ApplySync (the block-sync process manager delivering a master broadcast)', () => {
+  const masterData = { value: 123, other_value: 567, nested: { value: 456, other_value: 890 } };
+  const translations = { value: 'targetvalue', 'nested/value': 'nested/target/value' };
+  const translated: BlockEvent = { type: 'BlockBecameSlave', data: { key: KEY, translations, at: NOW } };
+  const sync = (masterRevision: number) => ({ type: 'ApplySync' as const, data: { key: KEY, data: masterData, masterRevision, masterAt: NOW } });
+
+  it('through a translation table: the seed worked example, master/slave before → after', () => {
+    const after = { targetvalue: 123, value: 0, nested: { target: { value: 456, thing: 0 }, thang: 0 } };
+    const state = slave([written, translated]).when(sync(7)).then([{ type: 'BlockSynced', data: { key: KEY, masterRevision: 7, masterAt: NOW, data: after, at: NOW } }]);
+    expect(state.data).toEqual(after);
+    expect(state.lastSync).toEqual({ key: KEY, masterRevision: 7, masterAt: NOW, at: NOW });
+  });
+
+  it('with an empty table the slave takes the master data whole', () => {
+    slave([written, isSlave]).when(sync(1)).then([{ type: 'BlockSynced', data: { key: KEY, masterRevision: 1, masterAt: NOW, data: masterData, at: NOW } }]);
+  });
+
+  it('a master revision already mirrored (or older) is not applied again', () => {
+    const synced: BlockEvent = { type: 'BlockSynced', data: { key: KEY, masterRevision: 7, masterAt: NOW, data: masterData, at: NOW } };
+    slave([written, isSlave, synced]).when(sync(7)).thenNothingHappened();
+    slave([written, isSlave, synced]).when(sync(6)).thenNothingHappened();
+  });
+
+  it('is refused on a block that is not a slave of that key', () => {
+    slave([written]).when(sync(1)).thenRejects('ERR_BLOCK_NOT_SLAVE');
+    slave([written, { type: 'BlockBecameSlave', data: { key: 'other.block', translations: {}, at: NOW } }]).when(sync(1)).thenRejects('ERR_BLOCK_NOT_SLAVE');
+    master([isMaster]).when(sync(1)).thenRejects('ERR_BLOCK_NOT_SLAVE');
+  });
+
+  it('refuses a malformed broadcast', () => {
+    slave([isSlave]).when({ type: 'ApplySync', data: { key: KEY, data: masterData, masterRevision: -1, masterAt: NOW } }).thenRejects('ERR_INVALID_COMMAND');
+    slave([isSlave]).when({ type: 'ApplySync', data: { key: KEY, data: masterData, masterRevision: 1, masterAt: 'yesterday' } }).thenRejects('ERR_INVALID_COMMAND');
+  });
+});

@@ -17,7 +17,7 @@
  * - The result shares no objects with either input (both are deep-copied), so a caller may
  *   mutate it freely and the inputs are never mutated.
  */
-import { DomainRejection } from '../shared/errors.js';
+import { DomainRejection } from '../../shared/errors.js';
 
 /** A block's data as it travels on the wire: a JSON object. */
 export type BlockData = Record<string, unknown>;
