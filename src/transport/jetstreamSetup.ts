@@ -8,7 +8,7 @@ import {
   type NatsConnection,
   type StreamConfig,
 } from 'nats';
-import { COMMANDS_FILTER, CONSUMER_ACTOR_HOST, EVENTS_FILTER, KV_CHECKPOINTS, STREAM_COMMANDS, STREAM_EVENTS } from './subjects.js';
+import { COMMANDS_FILTER, CONSUMER_ACTOR_HOST, EDGE_FILTER, EVENTS_FILTER, KV_CHECKPOINTS, STREAM_COMMANDS, STREAM_EDGE, STREAM_EVENTS, STREAM_SYNC, SYNC_FILTER } from './subjects.js';
 
 const NANOS = 1_000_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -44,6 +44,29 @@ function streamConfigs(l: JetStreamLayout): Array<Partial<StreamConfig> & { name
       discard: DiscardPolicy.Old,
       max_age: (l.eventsMaxAgeMs ?? 7 * DAY_MS) * NANOS,
       duplicate_window: 120_000 * NANOS,
+      num_replicas: replicas,
+    },
+    {
+      // Actuations for boards: kept an hour for a board that reconnects; each carries its own
+      // expiry, which the board checks, so a stale one is never applied.
+      name: STREAM_EDGE,
+      subjects: [EDGE_FILTER],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: 3_600_000 * NANOS,
+      duplicate_window: 120_000 * NANOS,
+      num_replicas: replicas,
+    },
+    {
+      // Master block broadcasts: only the latest per key matters.
+      name: STREAM_SYNC,
+      subjects: [SYNC_FILTER],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_msgs_per_subject: 1,
+      max_age: 3_600_000 * NANOS,
       num_replicas: replicas,
     },
   ];

@@ -4,11 +4,30 @@ import { validateId, validateKind } from '../shared/ids.js';
 /** Every subject and JetStream name edgeplane uses is built here and nowhere else. */
 export const STREAM_COMMANDS = 'EP_CMD';
 export const STREAM_EVENTS = 'EP_EVT';
+export const STREAM_EDGE = 'EP_EDGE';
+export const STREAM_SYNC = 'EP_SYNC';
 export const CONSUMER_ACTOR_HOST = 'ep-actor-host';
 export const KV_CHECKPOINTS = 'ep_checkpoints';
 
 export const COMMANDS_FILTER = 'ep.cmd.>';
 export const EVENTS_FILTER = 'ep.evt.>';
+export const EDGE_FILTER = 'ep.edge.>';
+export const SYNC_FILTER = 'ep.sync.>';
+
+/**
+ * What a board must do, on `ep.edge.<boardKind>.<boardId>.<action>`: `set` (an actuator value,
+ * with an expiry), `power` (a smart plug), `ota` (a firmware update attempt). A board subscribes
+ * to `ep.edge.<its kind>.<its id>.>` and may be permitted nothing else.
+ */
+export function edgeSubject(boardKind: string, boardId: string, action: 'set' | 'power' | 'ota'): string {
+  return `ep.edge.${validateKind(boardKind)}.${validateId(boardId)}.${action}`;
+}
+
+/** A Spark master block's broadcast, under its routing key `<service>.<blockId>`. */
+export function syncSubject(key: string): string {
+  const dot = key.indexOf('.');
+  return `ep.sync.${validateId(key.slice(0, dot), 'block service')}.${validateId(key.slice(dot + 1), 'block id')}`;
+}
 
 const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 
