@@ -14,6 +14,10 @@ export interface ControlPlaneConfig {
   idleMs: number;
   /** Replicas for the JetStream streams (3 on a NATS cluster). */
   replicas: number;
+  /** Silence after which nodes, reactors, sensors and gateways are marked offline. */
+  heartbeatTimeoutMs: number;
+  /** How long one firmware update attempt may take. */
+  otaAttemptTimeoutMs: number;
 }
 
 export interface ConfigInput {
@@ -23,6 +27,8 @@ export interface ConfigInput {
   snapshotEvery?: number;
   idleMs?: number;
   replicas?: number;
+  heartbeatTimeoutMs?: number;
+  otaAttemptTimeoutMs?: number;
 }
 
 /** Flags override env, env overrides defaults; a bad value fails here, at start, by name. */
@@ -41,6 +47,8 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     snapshotEvery: positiveInt('snapshot-every', input.snapshotEvery ?? env.EDGEPLANE_SNAPSHOT_EVERY ?? 100, true),
     idleMs: positiveInt('idle-ms', input.idleMs ?? env.EDGEPLANE_IDLE_MS ?? 300_000),
     replicas: positiveInt('replicas', input.replicas ?? env.EDGEPLANE_REPLICAS ?? 1),
+    heartbeatTimeoutMs: positiveInt('heartbeat-timeout-ms', input.heartbeatTimeoutMs ?? env.EDGEPLANE_HEARTBEAT_TIMEOUT_MS ?? 60_000),
+    otaAttemptTimeoutMs: positiveInt('ota-attempt-timeout-ms', input.otaAttemptTimeoutMs ?? env.EDGEPLANE_OTA_ATTEMPT_TIMEOUT_MS ?? 120_000),
   };
 }
 

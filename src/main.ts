@@ -7,6 +7,16 @@ import { getSqliteSnapshotStore, openEventStore, type EventStore, type SnapshotS
 import { createLogger, type Logger } from './shared/logger.js';
 import { connectNats, ensureJetStream, startNatsServer, type NatsServerHandle, type Relay } from './transport/index.js';
 import { startRelayThread } from './transport/relayThread.js';
+import { createJetStreamPublisher } from './transport/jetstreamPublisher.js';
+import { builtinProjections, openReadModelDb, startProjections, type ProjectionRunner } from './projections/index.js';
+import { startProcessManagers, type ProcessRunner } from './processes/processManager.js';
+import { localSender } from './processes/localSender.js';
+import { actuationsProcess } from './processes/actuations.process.js';
+import { interactionsProcess } from './processes/interactions.process.js';
+import { blockSyncProcess } from './processes/blockSync.process.js';
+import { otaProcess } from './processes/ota.process.js';
+import { livenessProcess } from './processes/liveness.process.js';
+import type Database from 'better-sqlite3';
 
 export interface ControlPlane {
   natsUrl: string;
@@ -15,6 +25,10 @@ export interface ControlPlane {
   host: ActorHost;
   relay: Relay;
   nc: NatsConnection;
+  /** The read models (SQLite, `<data-dir>/readmodels.db`) and the runner that keeps them. */
+  readModels: Database.Database;
+  projections: ProjectionRunner;
+  processes: ProcessRunner;
   stop(): Promise<void>;
 }
 
@@ -94,6 +108,36 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   );
   await host.consume(nc);
 
+  // Read models, then the process managers that react to events with commands.
+  const readModels = openReadModelDb(join(config.dataDir, 'readmodels.db'));
+  const projections = startProjections({ store, db: readModels, projections: builtinProjections, logger: logger.child({ component: 'projections' }) });
+  const publisher = createJetStreamPublisher(nc);
+  const sender = localSender(host);
+  const pmLogger = logger.child({ component: 'process' });
+  const processes = startProcessManagers({
+    store,
+    db: readModels,
+    logger: pmLogger,
+    managers: [
+      actuationsProcess({ publisher, logger: pmLogger }),
+      interactionsProcess({ sender, logger: pmLogger }),
+      blockSyncProcess({
+        nc,
+        publisher,
+        sender,
+        logger: pmLogger,
+        blocks: {
+          read: async (id) => {
+            const { state, revision } = await host.inspect('block', id);
+            return { data: (state as { data: Record<string, unknown> | null }).data, revision };
+          },
+        },
+      }),
+      otaProcess({ sender, logger: pmLogger, attemptTimeoutMs: config.otaAttemptTimeoutMs }),
+      livenessProcess({ sender, logger: pmLogger, timeoutMs: config.heartbeatTimeoutMs }),
+    ],
+  });
+
   const runtime: RuntimeInfo = { pid: process.pid, natsUrl, natsPid: natsServer?.pid, natsPort: natsServer?.port, store: config.store, startedAt: new Date().toISOString() };
   writeFileSync(runtimeFile, JSON.stringify(runtime, null, 2));
   logger.info({ natsUrl, store: config.store, kinds: registry.kinds() }, 'control plane started');
@@ -106,13 +150,20 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     host,
     relay,
     nc,
+    readModels,
+    projections,
+    processes,
     stop() {
       stopping ??= (async () => {
+        await processes.stop();
         await host.stop();
+        await projections.stop();
+        publisher.close();
         await relay.stop();
         await nc.drain().catch(() => undefined);
         await store.close();
         snapshots.close();
+        readModels.close();
         await natsServer?.stop();
         rmSync(runtimeFile, { force: true });
         logger.info('control plane stopped');

@@ -4,9 +4,9 @@ import { isDomainRejection } from '../../shared/errors.js';
 import { builtinDeciders } from './index.js';
 
 describe('builtin deciders', () => {
-  it('are the six kinds, and the registry accepts them', () => {
+  it('are the seven kinds, and the registry accepts them', () => {
     const registry = createRegistry(builtinDeciders);
-    expect(registry.kinds().sort()).toEqual(['block', 'daemon', 'gateway', 'node', 'reactor', 'sensor']);
+    expect(registry.kinds().sort()).toEqual(['block', 'daemon', 'gateway', 'interactions', 'node', 'reactor', 'sensor']);
   });
 
   // Every listed command must reach its case: with empty data it is decided or refused by a
