@@ -1,4 +1,5 @@
 import { toErrorBody } from '../shared/errors.js';
+import { projections, projectionsUsage } from './projections.js';
 import { replay, replayUsage } from './replay.js';
 import { send, sendUsage } from './send.js';
 import { start, startUsage } from './start.js';
@@ -9,7 +10,9 @@ ${startUsage}
 
 ${sendUsage}
 
-${replayUsage}`;
+${replayUsage}
+
+${projectionsUsage}`;
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
@@ -21,6 +24,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return send(rest);
     case 'replay':
       return replay(rest);
+    case 'projections':
+      return projections(rest);
     case undefined:
     case 'help':
     case '--help':

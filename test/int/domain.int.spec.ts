@@ -1,0 +1,181 @@
+import type { NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config.js';
+import { builtinDeciders } from '../../src/actors/kinds/index.js';
+import { startControlPlane, type ControlPlane } from '../../src/main.js';
+import { energyReport, firings, getSystemView, mirrorsForKey } from '../../src/projections/index.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { connectNats } from '../../src/transport/natsConnection.js';
+import { createCommandBus, type CommandBus } from '../../src/transport/commandBus.js';
+import { eventually, setupNats, tempDir, type TestNats } from '../helpers/nats.js';
+
+type Reply = { ok: boolean; error?: { code: string; message: string } };
+const decoder = new TextDecoder();
+
+/** Collects what boards receive on their ep.edge subjects. */
+function edgeInbox(nc: NatsConnection, subject: string) {
+  const got: Array<Record<string, unknown>> = [];
+  const sub = nc.subscribe(subject, { callback: (_e, m) => got.push(JSON.parse(decoder.decode(m.data)) as Record<string, unknown>) });
+  return { got, stop: () => sub.unsubscribe() };
+}
+
+describe('the domain end to end (real NATS, real SQLite, the control plane with its process managers)', () => {
+  let nats: TestNats;
+  let dir: ReturnType<typeof tempDir>;
+  let cp: ControlPlane;
+  let nc: NatsConnection;
+  let bus: CommandBus;
+  const ok = async (kind: string, id: string, type: string, data: Record<string, unknown> = {}) => {
+    const r = await bus.send<Reply>(kind, id, { type, data });
+    expect(r, `${kind}/${id} ${type}: ${JSON.stringify(r.error)}`).toMatchObject({ ok: true });
+    return r;
+  };
+
+  beforeAll(async () => {
+    nats = await setupNats();
+    dir = tempDir('ep-domain-');
+    cp = await startControlPlane(
+      resolveConfig({ dataDir: dir.path, natsUrl: nats.url, heartbeatTimeoutMs: 600, otaAttemptTimeoutMs: 300 }, {}),
+      builtinDeciders,
+      createLogger({ level: 'silent' }),
+    );
+    nc = await connectNats({ servers: nats.url, name: 'domain-test' });
+    bus = createCommandBus(nc);
+  });
+  afterAll(async () => {
+    bus.close();
+    await nc.close();
+    await cp.stop();
+    await nats.cleanup();
+    dir.cleanup();
+  });
+
+  it('a reading on a motion sensor fires the interaction, the SetValue reaches the board, and the confirmed firing is recorded with its latency', async () => {
+    await ok('reactor', 'r1', 'MarkOnline');
+    await ok('sensor', 'motion-1', 'AttachSensor', { role: 'sensor', type: 'motion', unit: '', parent: 'reactor/r1' });
+    await ok('sensor', 'light-1', 'AttachSensor', { role: 'actuator', type: 'light', unit: '', parent: 'reactor/r1' });
+    await ok('interactions', 'default', 'AddInteraction', {
+      id: 'motion-light',
+      when: { source: 'sensor/motion-1', op: '>', value: 5 },
+      then: { target: 'sensor/light-1', value: 1 },
+      roles: { 'sensor/motion-1': 'sensor', 'sensor/light-1': 'actuator' },
+    });
+    const board = edgeInbox(nc, 'ep.edge.reactor.r1.>');
+    await ok('sensor', 'motion-1', 'RecordReading', { value: 3 });
+    await ok('sensor', 'motion-1', 'RecordReading', { value: 7 });
+    await ok('sensor', 'motion-1', 'RecordReading', { value: 9 }); // still true: no second firing
+    await eventually(() => expect(board.got).toHaveLength(1));
+    const actuation = board.got[0]!;
+    expect(actuation).toMatchObject({ sensor: 'light-1', value: 1 });
+    expect(Date.parse(String(actuation.expiresAt))).toBeGreaterThan(Date.now());
+
+    // The board applies it and reports back: the firing is recorded with its latency.
+    await ok('sensor', 'light-1', 'ReportValue', { value: 1 });
+    await eventually(() => {
+      const f = firings(cp.readModels, 'motion-light');
+      expect(f).toHaveLength(1);
+      expect(f[0]!.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(f[0]!.latencyMs).toBeLessThan(5000);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(board.got).toHaveLength(1);
+    board.stop();
+  });
+
+  it('a conflicting interaction is refused naming the ones involved', async () => {
+    const r = await bus.send<Reply>('interactions', 'default', {
+      type: 'AddInteraction',
+      data: { id: 'flicker', when: { source: 'sensor/motion-1', op: '>', value: 3 }, then: { target: 'sensor/light-1', value: 0 }, roles: { 'sensor/light-1': 'actuator' } },
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'ERR_INTERACTION_CONFLICT' } });
+    expect(r.error!.message).toContain('motion-light');
+  });
+
+  it('a synced slave block reaches the seed example "after" data, and the mirror shows it with its lag', async () => {
+    await ok('block', 'spark-master:master-sensor', 'WriteBlock', { data: { value: 123, other_value: 567, nested: { value: 456, other_value: 890 } } });
+    await ok('block', 'spark-slave:dummy-sensor', 'WriteBlock', { data: { targetvalue: 0, value: 0, nested: { target: { thing: 0 }, thang: 0 } } });
+    await ok('block', 'spark-slave:dummy-sensor', 'BecomeSlave', { key: 'spark-master.master-sensor', translations: { value: 'targetvalue', 'nested/value': 'nested/target/value' } });
+    await ok('block', 'spark-master:master-sensor', 'BecomeMaster', { interval: 1 });
+    await eventually(
+      async () => {
+        const { state } = await cp.host.inspect('block', 'spark-slave:dummy-sensor');
+        expect((state as { data: unknown }).data).toEqual({ targetvalue: 123, value: 0, nested: { target: { value: 456, thing: 0 }, thang: 0 } });
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    await eventually(() => {
+      const mirror = mirrorsForKey(cp.readModels, 'spark-master.master-sensor');
+      expect(mirror?.master?.block).toBe('spark-master:master-sensor');
+      expect(mirror?.slaves[0]).toMatchObject({ block: 'spark-slave:dummy-sensor' });
+      expect(mirror!.slaves[0]!.lagMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  it('kWh for a plug reporting 1,000 W every 10 s for an hour is 1.000 kWh', async () => {
+    await ok('daemon', 'plug-1', 'RegisterDaemon', { owner: 'alice' });
+    const start = Date.parse('2026-11-21T10:00:00.000Z');
+    const readings = Array.from({ length: 361 }, (_, i) => ({ type: 'RecordPower', data: { watts: 1000, at: new Date(start + i * 10_000).toISOString() } }));
+    const replies = await bus.sendBatch<Reply[]>('daemon', 'plug-1', readings);
+    expect(replies.every((r) => r.ok)).toBe(true);
+    await cp.projections.waitFor(await cp.store.headPosition());
+    const report = energyReport(cp.readModels, 'plug-1', 'hour');
+    expect(report.totalKwh).toBeCloseTo(1, 6);
+    expect(report.buckets).toHaveLength(1);
+    expect(report.buckets[0]!.kwh).toBeCloseTo(1, 6);
+  });
+
+  it('the OTA orchestrator starts, times out and retries attempts until the update fails for good, visibly', async () => {
+    await ok('gateway', 'gw1', 'MarkOnline', { devices: [] });
+    await ok('gateway', 'gw1', 'DetectDevice', { localId: 'mcu-1', boardType: 'nrf52' });
+    await ok('gateway', 'gw1', 'ProvisionDevice', { localId: 'mcu-1', name: 'Kitchen', application: 'thermo' });
+    const board = edgeInbox(nc, 'ep.edge.gateway.gw1.ota');
+    await ok('gateway', 'gw1', 'SetTargetFirmware', { localId: 'mcu-1', commit: 'abc123', maxAttempts: 3 });
+    await eventually(
+      async () => {
+        const events = await cp.store.readStream('gateway-gw1');
+        expect(events.map((e) => e.type)).toContain('UpdateFailed');
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    const events = await cp.store.readStream('gateway-gw1');
+    expect(events.filter((e) => e.type === 'UpdateAttemptStarted').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+    expect(events.filter((e) => e.type === 'UpdateAttemptFailed').every((e) => /Timed out/.test((e.data as { error: string }).error))).toBe(true);
+    await eventually(() => expect(board.got.map((m) => m.attempt)).toEqual([1, 2, 3]));
+    board.stop();
+  });
+
+  it('an update that the board completes is done after one attempt', async () => {
+    await ok('gateway', 'gw2', 'MarkOnline', { devices: [] });
+    await ok('gateway', 'gw2', 'DetectDevice', { localId: 'mcu-2', boardType: 'nrf52' });
+    await ok('gateway', 'gw2', 'ProvisionDevice', { localId: 'mcu-2', name: 'Hall', application: 'thermo' });
+    const board = edgeInbox(nc, 'ep.edge.gateway.gw2.ota');
+    await ok('gateway', 'gw2', 'SetTargetFirmware', { localId: 'mcu-2', commit: 'def456' });
+    await eventually(() => expect(board.got).toHaveLength(1));
+    await ok('gateway', 'gw2', 'ReportUpdateProgress', { localId: 'mcu-2', attempt: 1, percent: 50 });
+    await ok('gateway', 'gw2', 'CompleteUpdate', { localId: 'mcu-2', attempt: 1 });
+    await new Promise((r) => setTimeout(r, 600));
+    const types = (await cp.store.readStream('gateway-gw2')).map((e) => e.type);
+    expect(types.filter((t) => t === 'UpdateAttemptStarted')).toHaveLength(1);
+    expect(types).toContain('UpdateCompleted');
+    board.stop();
+  });
+
+  it('liveness: a reactor that goes silent is marked offline and its devices become UNKNOWN; the next message brings it back', async () => {
+    await ok('reactor', 'r9', 'MarkOnline');
+    await ok('reactor', 'r9', 'ReportDevices', { devices: [{ id: 'tmp102-48', bus: 'i2c-1', address: 72, driver: 'tmp102' }] });
+    await eventually(
+      async () => {
+        const types = (await cp.store.readStream('reactor-r9')).map((e) => e.type);
+        expect(types).toContain('ReactorWentOffline');
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    await cp.projections.waitFor(await cp.store.headPosition());
+    const reactor = getSystemView(cp.readModels).reactors.find((r) => (r as unknown as { id: string }).id === 'r9') as unknown as { status: string; busDevices: Array<{ status: string }> };
+    expect(reactor.status).toBe('OFFLINE');
+    expect(reactor.busDevices.every((d) => d.status === 'UNKNOWN')).toBe(true);
+    await ok('reactor', 'r9', 'Heartbeat');
+    const types = (await cp.store.readStream('reactor-r9')).map((e) => e.type);
+    expect(types.at(-1)).toBe('ReactorWentOnline');
+  });
+});
