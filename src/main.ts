@@ -16,6 +16,7 @@ import { interactionsProcess } from './processes/interactions.process.js';
 import { blockSyncProcess } from './processes/blockSync.process.js';
 import { otaProcess } from './processes/ota.process.js';
 import { livenessProcess } from './processes/liveness.process.js';
+import { interactionRolesEnricher } from './actors/kinds/interactionRoles.js';
 import type Database from 'better-sqlite3';
 
 export interface ControlPlane {
@@ -101,7 +102,15 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   const store = openEventStore(config.store, logger);
   const snapshots: SnapshotStore = getSqliteSnapshotStore({ path: join(config.dataDir, 'snapshots.db') });
   const registry = createRegistry(deciders);
-  const host = createActorHost({ store, registry, snapshots, snapshotEvery: config.snapshotEvery, idleMs: config.idleMs, logger: logger.child({ component: 'actor-host' }) });
+  const host: ActorHost = createActorHost({
+    store,
+    registry,
+    snapshots,
+    snapshotEvery: config.snapshotEvery,
+    idleMs: config.idleMs,
+    logger: logger.child({ component: 'actor-host' }),
+    enrich: interactionRolesEnricher((kind, id) => host.inspect(kind, id)),
+  });
   const relay = startRelayThread(
     { store: config.store, nats: { servers: natsUrl, user: config.natsUser, pass: config.natsPass }, logLevel: logger.level },
     logger.child({ component: 'relay' }),

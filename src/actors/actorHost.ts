@@ -20,6 +20,8 @@ export interface ActorHostOptions {
   idleMs?: number;
   maxCommandBytes?: number;
   now?: () => Date;
+  /** Adds what a command's decider needs from elsewhere (e.g. device roles), before it is decided. */
+  enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
 }
 
 export interface ActorHost {
@@ -72,7 +74,8 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     for (const r of requests) registry.check(kind, r.type);
     const actor = actorFor(kind, id);
     const withEvents = o.withEvents ?? true;
-    return Promise.all(requests.map((r) => actor.tell(r, withEvents)));
+    const enriched = opts.enrich ? await Promise.all(requests.map((r) => opts.enrich!(kind, id, r))) : requests;
+    return Promise.all(enriched.map((r) => actor.tell(r, withEvents)));
   }
 
   function passivateIdle(olderThanMs = idleMs): number {

@@ -82,6 +82,15 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     board.stop();
   });
 
+  it('a target that is a read-only sensor is refused, with the roles found by the control plane itself', async () => {
+    const r = await bus.send<Reply>('interactions', 'default', {
+      type: 'AddInteraction',
+      data: { id: 'bad-target', when: { source: 'sensor/light-1', op: '==', value: 1 }, then: { target: 'sensor/motion-1', value: 0 } },
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'ERR_INTERACTION_CONFLICT' } });
+    expect(r.error!.message).toMatch(/motion-1/);
+  });
+
   it('a conflicting interaction is refused naming the ones involved', async () => {
     const r = await bus.send<Reply>('interactions', 'default', {
       type: 'AddInteraction',
