@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 npx tsc -p tsconfig.json --outDir dist-bench
-exec node --enable-source-maps dist-bench/bench/core.js "$@"
+node --enable-source-maps dist-bench/bench/core.js "$@"
+exec node --enable-source-maps dist-bench/bench/domain.js "$@"
