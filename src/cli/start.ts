@@ -6,6 +6,7 @@ import { loadDeciders } from './deciders.js';
 
 export const startUsage = `edgeplane start [--nats <url>] [--store sqlite:<path>|esdb://…] [--data-dir <dir>]
                 [--deciders <module.js>]… [--snapshot-every <n>] [--idle-ms <ms>] [--replicas <n>]
+                [--heartbeat-timeout-ms <ms>] [--ota-attempt-timeout-ms <ms>]
 
 Runs the control plane: event store, actor host (consuming ep.cmd.> from JetStream) and relay
 (store → ep.evt.>). Without --nats / EDGEPLANE_NATS_URL it starts its own nats-server with
@@ -21,14 +22,19 @@ export async function start(argv: string[]): Promise<void> {
     'snapshot-every': { type: 'string' },
     'idle-ms': { type: 'string' },
     replicas: { type: 'string' },
+    'heartbeat-timeout-ms': { type: 'string' },
+    'ota-attempt-timeout-ms': { type: 'string' },
   });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const config = resolveConfig({
     natsUrl: values.nats,
     store: values.store,
     dataDir: values['data-dir'],
-    snapshotEvery: values['snapshot-every'] === undefined ? undefined : Number(values['snapshot-every']),
-    idleMs: values['idle-ms'] === undefined ? undefined : Number(values['idle-ms']),
-    replicas: values.replicas === undefined ? undefined : Number(values.replicas),
+    snapshotEvery: num(values['snapshot-every']),
+    idleMs: num(values['idle-ms']),
+    replicas: num(values.replicas),
+    heartbeatTimeoutMs: num(values['heartbeat-timeout-ms']),
+    otaAttemptTimeoutMs: num(values['ota-attempt-timeout-ms']),
   });
   const logger = createLogger();
   const cp = await startControlPlane(config, await loadDeciders(values.deciders), logger);
