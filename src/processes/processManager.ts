@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CommandRequest, CommandResult } from '../actors/commandEnvelope.js';
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
 import type { Logger } from '../shared/logger.js';
+import { createProgress } from '../shared/progress.js';
 
 /** How a process manager sends commands: to the local actor host, or over the command bus. */
 export interface CommandSender {
@@ -41,10 +42,9 @@ export function startProcessManagers(opts: { store: EventStore; db: Database.Dat
   const get = db.prepare('SELECT position FROM process_checkpoints WHERE name = ?').pluck();
   const put = db.prepare('INSERT INTO process_checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position');
   const checkpoint = (get.get('processes') as number | undefined) ?? 0;
-  let position = 0;
+  const progress = createProgress('process managers');
   let started = false;
   const abort = new AbortController();
-  const waiters = new Set<{ at: number; resolve: () => void }>();
 
   const startAll = () => {
     if (started) return;
@@ -75,17 +75,12 @@ export function startProcessManagers(opts: { store: EventStore; db: Database.Dat
               }
             }
           }
-          position = event.position;
-          if (!started && position >= head) startAll();
+          if (!started && event.position >= head) startAll();
         }
         await Promise.all(reactions);
-        if (position > checkpoint) put.run('processes', position);
-        for (const w of waiters) {
-          if (position >= w.at) {
-            waiters.delete(w);
-            w.resolve();
-          }
-        }
+        const last = batch[batch.length - 1]!.position;
+        if (last > checkpoint) put.run('processes', last);
+        progress.advance(last);
       }
     } catch (err) {
       if (!abort.signal.aborted) logger.error({ err }, 'process managers stopped on an error');
@@ -93,17 +88,8 @@ export function startProcessManagers(opts: { store: EventStore; db: Database.Dat
   })();
 
   return {
-    position: () => position,
-    waitFor(at, timeoutMs = 30_000) {
-      if (position >= at) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const w = { at, resolve };
-        waiters.add(w);
-        setTimeout(() => {
-          if (waiters.delete(w)) reject(new Error(`process managers did not reach position ${at} within ${timeoutMs} ms (at ${position})`));
-        }, timeoutMs).unref();
-      });
-    },
+    position: () => progress.position,
+    waitFor: (at, timeoutMs) => progress.waitFor(at, timeoutMs),
     async stop() {
       abort.abort();
       await loop;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
 import type { Logger } from '../shared/logger.js';
+import { createProgress } from '../shared/progress.js';
 
 type Db = Database.Database;
 
@@ -84,8 +85,8 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
     return last;
   });
 
-  const waiters = new Set<{ at: number; resolve: () => void }>();
   const lowest = () => Math.min(...projections.map((p) => positions.get(p.name)!));
+  const progress = createProgress('projections', lowest());
   let run = new AbortController();
   let loop: Promise<void>;
 
@@ -101,13 +102,7 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
             positions.set(p.name, after);
             if (after !== before) p.afterCommit?.(batch.filter((e) => e.position > before));
           }
-          const low = lowest();
-          for (const w of waiters) {
-            if (low >= w.at) {
-              waiters.delete(w);
-              w.resolve();
-            }
-          }
+          progress.advance(lowest());
         }
       } catch (err) {
         if (!signal.aborted) logger.error({ err }, 'projections stopped on an error');
@@ -119,16 +114,7 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
   return {
     db,
     position: (name) => positions.get(name) ?? 0,
-    waitFor(at, timeoutMs = 30_000) {
-      if (lowest() >= at) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const w = { at, resolve };
-        waiters.add(w);
-        setTimeout(() => {
-          if (waiters.delete(w)) reject(new Error(`projections did not reach position ${at} within ${timeoutMs} ms (at ${lowest()})`));
-        }, timeoutMs).unref();
-      });
-    },
+    waitFor: (at, timeoutMs) => progress.waitFor(at, timeoutMs),
     async rebuild(name) {
       run.abort();
       await loop;
@@ -137,6 +123,7 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
         prepare(p, true);
         positions.set(p.name, 0);
       }
+      progress.advance(lowest());
       follow();
     },
     async stop() {

@@ -1,6 +1,7 @@
 import { headers as natsHeaders, type KV, type NatsConnection } from 'nats';
 import { serializeEvent, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import { addressOfStream } from '../shared/ids.js';
+import { createProgress } from '../shared/progress.js';
 import type { Logger } from '../shared/logger.js';
 import { createJetStreamPublisher } from './jetstreamPublisher.js';
 import { HEADER, KV_CHECKPOINTS, STREAM_EVENTS, eventSubject } from './subjects.js';
@@ -43,23 +44,13 @@ export function startRelay(opts: RelayOptions): Relay {
   const { store, nc, logger } = opts;
   const window = opts.window ?? 4096;
   const publisher = createJetStreamPublisher(nc, { timeoutMs: opts.ackTimeoutMs ?? 5000 });
-  let position = 0;
   let published = 0;
   let stopped = false;
   const stopping = new AbortController();
-  const positionWaiters = new Set<{ at: number; resolve: () => void }>();
   let kv: KV | undefined;
   let savedCheckpoint = 0;
-
-  const advance = (p: number) => {
-    position = p;
-    for (const w of positionWaiters) {
-      if (position >= w.at) {
-        positionWaiters.delete(w);
-        w.resolve();
-      }
-    }
-  };
+  const progress = createProgress('relay');
+  const advance = (p: number) => progress.advance(p);
 
   async function resumePoint(): Promise<{ after: number; lastId: string | undefined }> {
     kv ??= await nc.jetstream().views.kv(KV_CHECKPOINTS);
@@ -81,8 +72,8 @@ export function startRelay(opts: RelayOptions): Relay {
   }
 
   async function saveCheckpoint(): Promise<void> {
-    if (!kv || position === savedCheckpoint) return;
-    const p = position;
+    const p = progress.position;
+    if (!kv || p === savedCheckpoint) return;
     await kv.put(CHECKPOINT_KEY, encoder.encode(String(p)));
     savedCheckpoint = p;
   }
@@ -167,7 +158,7 @@ export function startRelay(opts: RelayOptions): Relay {
         delay = 100;
       } catch (err) {
         if (stopped) break;
-        logger.warn({ err, position }, 'relay interrupted; resuming from where EP_EVT ends');
+        logger.warn({ err, position: progress.position }, 'relay interrupted; resuming from where EP_EVT ends');
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2000);
       }
@@ -176,21 +167,12 @@ export function startRelay(opts: RelayOptions): Relay {
 
   return {
     get position() {
-      return position;
+      return progress.position;
     },
     get published() {
       return published;
     },
-    waitFor(at, timeoutMs = 30_000) {
-      if (position >= at) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const w = { at, resolve };
-        positionWaiters.add(w);
-        setTimeout(() => {
-          if (positionWaiters.delete(w)) reject(new Error(`relay did not reach position ${at} within ${timeoutMs} ms (at ${position})`));
-        }, timeoutMs).unref();
-      });
-    },
+    waitFor: (at, timeoutMs) => progress.waitFor(at, timeoutMs),
     async stop() {
       stopped = true;
       stopping.abort();

@@ -2,16 +2,14 @@ import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayActor } from '../../src/actors/replay.js';
-import { resolveConfig } from '../../src/config.js';
 import type { EventStore } from '../../src/eventstore/eventStore.js';
 import { getSqliteSnapshotStore } from '../../src/eventstore/snapshotStore.js';
-import { startControlPlane, type ControlPlane } from '../../src/main.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { connectNats } from '../../src/transport/natsConnection.js';
-import { createCommandBus, type CommandBus } from '../../src/transport/commandBus.js';
+import type { ControlPlane } from '../../src/main.js';
+import type { CommandBus } from '../../src/transport/commandBus.js';
 import { CONSUMER_ACTOR_HOST, STREAM_COMMANDS } from '../../src/transport/subjects.js';
 import { counterDecider } from '../fixtures/counter.decider.mjs';
-import { eventually, setupNats, tempDir, type TestNats } from '../helpers/nats.js';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.js';
+import { eventually } from '../helpers/nats.js';
 
 type Ok = { ok: true; revision: number; position: number; events: Array<{ type: string; revision: number; data: Record<string, unknown>; id: string }>; duplicate?: boolean };
 type Refused = { ok: false; error: { code: string; message: string } };
@@ -36,28 +34,19 @@ function watchConcurrency(store: EventStore) {
 }
 
 describe('actor host (real nats-server, real SQLite file)', () => {
-  let nats: TestNats;
-  let dir: ReturnType<typeof tempDir>;
+  let t: TestControlPlane;
   let cp: ControlPlane;
   let nc: NatsConnection;
   let bus: CommandBus;
+  let dir: { path: string };
   let watch: ReturnType<typeof watchConcurrency>;
 
   beforeAll(async () => {
-    nats = await setupNats();
-    dir = tempDir('ep-host-');
-    cp = await startControlPlane(resolveConfig({ dataDir: dir.path, natsUrl: nats.url, snapshotEvery: 10 }, {}), [counterDecider], createLogger({ level: 'silent' }));
+    t = await startTestControlPlane([counterDecider], { snapshotEvery: 10 });
+    ({ cp, nc, bus, dir } = t);
     watch = watchConcurrency(cp.store);
-    nc = await connectNats({ servers: nats.url, name: 'test-client' });
-    bus = createCommandBus(nc);
   });
-  afterAll(async () => {
-    bus.close();
-    await nc.close();
-    await cp.stop();
-    await nats.cleanup();
-    dir.cleanup();
-  });
+  afterAll(() => t.cleanup());
 
   it('runs commands for one actor strictly one at a time, many actors concurrently', async () => {
     const actors = Array.from({ length: 20 }, (_, i) => `c${i}`);

@@ -1,13 +1,11 @@
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config.js';
 import { builtinDeciders } from '../../src/actors/kinds/index.js';
-import { startControlPlane, type ControlPlane } from '../../src/main.js';
+import type { ControlPlane } from '../../src/main.js';
 import { energyReport, firings, getSystemView, mirrorsForKey } from '../../src/projections/index.js';
-import { createLogger } from '../../src/shared/logger.js';
-import { connectNats } from '../../src/transport/natsConnection.js';
-import { createCommandBus, type CommandBus } from '../../src/transport/commandBus.js';
-import { eventually, setupNats, tempDir, type TestNats } from '../helpers/nats.js';
+import type { CommandBus } from '../../src/transport/commandBus.js';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.js';
+import { eventually } from '../helpers/nats.js';
 
 type Reply = { ok: boolean; error?: { code: string; message: string } };
 const decoder = new TextDecoder();
@@ -20,8 +18,7 @@ function edgeInbox(nc: NatsConnection, subject: string) {
 }
 
 describe('the domain end to end (real NATS, real SQLite, the control plane with its process managers)', () => {
-  let nats: TestNats;
-  let dir: ReturnType<typeof tempDir>;
+  let t: TestControlPlane;
   let cp: ControlPlane;
   let nc: NatsConnection;
   let bus: CommandBus;
@@ -32,23 +29,10 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
   };
 
   beforeAll(async () => {
-    nats = await setupNats();
-    dir = tempDir('ep-domain-');
-    cp = await startControlPlane(
-      resolveConfig({ dataDir: dir.path, natsUrl: nats.url, heartbeatTimeoutMs: 600, otaAttemptTimeoutMs: 300 }, {}),
-      builtinDeciders,
-      createLogger({ level: 'silent' }),
-    );
-    nc = await connectNats({ servers: nats.url, name: 'domain-test' });
-    bus = createCommandBus(nc);
+    t = await startTestControlPlane(builtinDeciders, { heartbeatTimeoutMs: 600, otaAttemptTimeoutMs: 300 });
+    ({ cp, nc, bus } = t);
   });
-  afterAll(async () => {
-    bus.close();
-    await nc.close();
-    await cp.stop();
-    await nats.cleanup();
-    dir.cleanup();
-  });
+  afterAll(() => t.cleanup());
 
   it('a reading on a motion sensor fires the interaction, the SetValue reaches the board, and the confirmed firing is recorded with its latency', async () => {
     await ok('reactor', 'r1', 'MarkOnline');
