@@ -4,6 +4,7 @@ import type { JsonObject, Translations } from '../actors/kinds/block.merge.js';
 import type { RecordedEvent } from '../eventstore/eventStore.js';
 import { addressOfStream } from '../shared/ids.js';
 import type { Projection } from './projectionRunner.js';
+import { perConnection } from './perConnection.js';
 
 type Db = Database.Database;
 
@@ -70,13 +71,9 @@ function prepare(db: Db) {
   };
 }
 
-// Statements are prepared once per connection; a reset drops them with the table.
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function statements(db: Db): ReturnType<typeof prepare> {
-  let s = cache.get(db);
-  if (s === undefined) cache.set(db, (s = prepare(db)));
-  return s;
-}
+// Statements are prepared once per connection; a reset drops them with the tables.
+const cache = perConnection(prepare);
+const statements = (db: Db) => cache.get(db);
 
 function apply(db: Db, event: RecordedEvent): void {
   const address = addressOfStream(event.stream);
@@ -117,7 +114,7 @@ export const blockMirrorsProjection: Projection = {
   version: '1',
   init: (db) => db.exec(TABLE),
   reset(db) {
-    cache.delete(db);
+    cache.forget(db);
     db.exec('DROP TABLE IF EXISTS block_mirrors');
   },
   apply,

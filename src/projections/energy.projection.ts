@@ -18,6 +18,7 @@ import {
   type Measurement,
 } from './energy.js';
 import type { Projection } from './projectionRunner.js';
+import { perConnection } from './perConnection.js';
 
 type Db = Database.Database;
 
@@ -73,12 +74,8 @@ function prepare(db: Db) {
 }
 
 // Statements are prepared once per connection; a reset drops them with the tables.
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function statements(db: Db): ReturnType<typeof prepare> {
-  let s = cache.get(db);
-  if (s === undefined) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const cache = perConnection(prepare);
+const statements = (db: Db) => cache.get(db);
 
 function apply(db: Db, event: RecordedEvent): void {
   const address = addressOfStream(event.stream);
@@ -123,7 +120,7 @@ export const energyProjection: Projection = {
   version: '1',
   init: (db) => db.exec(TABLES),
   reset(db) {
-    cache.delete(db);
+    cache.forget(db);
     db.exec('DROP TABLE IF EXISTS energy_measurements; DROP TABLE IF EXISTS energy_rollups;');
   },
   apply,

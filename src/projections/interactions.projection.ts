@@ -4,6 +4,7 @@ import type { InteractionsEvent } from '../actors/kinds/interactions.decider.js'
 import type { RecordedEvent } from '../eventstore/eventStore.js';
 import { addressOfStream } from '../shared/ids.js';
 import type { Projection } from './projectionRunner.js';
+import { perConnection } from './perConnection.js';
 
 type Db = Database.Database;
 
@@ -80,12 +81,8 @@ function prepare(db: Db) {
 }
 
 // Statements are prepared once per connection; a reset drops them with the tables.
-const cache = new WeakMap<Db, ReturnType<typeof prepare>>();
-function statements(db: Db): ReturnType<typeof prepare> {
-  let s = cache.get(db);
-  if (s === undefined) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const cache = perConnection(prepare);
+const statements = (db: Db) => cache.get(db);
 
 function apply(db: Db, event: RecordedEvent): void {
   const address = addressOfStream(event.stream);
@@ -134,7 +131,7 @@ export const interactionsProjection: Projection = {
   version: '1',
   init: (db) => db.exec(TABLES),
   reset(db) {
-    cache.delete(db);
+    cache.forget(db);
     db.exec('DROP TABLE IF EXISTS interactions; DROP TABLE IF EXISTS interaction_firings;');
   },
   apply,

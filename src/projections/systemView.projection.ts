@@ -12,6 +12,7 @@ import { isOlder } from '../actors/kinds/validate.js';
 import type { RecordedEvent } from '../eventstore/eventStore.js';
 import { addressOfStream } from '../shared/ids.js';
 import type { Projection } from './projectionRunner.js';
+import { perConnection } from './perConnection.js';
 
 type Db = Database.Database;
 
@@ -82,12 +83,8 @@ function prepare(db: Db) {
 type Statements = ReturnType<typeof prepare>;
 
 // Statements are prepared once per connection; a reset drops them with the tables.
-const cache = new WeakMap<Db, Statements>();
-function statements(db: Db): Statements {
-  let s = cache.get(db);
-  if (s === undefined) cache.set(db, (s = prepare(db)));
-  return s;
-}
+const cache = perConnection(prepare);
+const statements = (db: Db): Statements => cache.get(db);
 
 // ---- documents, derived from decider states ------------------------------------------------
 
@@ -316,7 +313,7 @@ export function createSystemViewProjection(opts: { feedLimit?: number } = {}): P
     version: `1/${Object.entries(DECIDERS).map(([k, d]) => `${k}${d.version}`).join('.')}`,
     init: (db) => db.exec(TABLES),
     reset(db) {
-      cache.delete(db);
+      cache.forget(db);
       db.exec(SYSTEM_VIEW_TABLES.map((t) => `DROP TABLE IF EXISTS ${t};`).join(''));
     },
     apply: (db, event) => applyTo(db, event, feedLimit),
