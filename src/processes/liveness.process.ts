@@ -11,12 +11,14 @@ const SIGNS_OF_LIFE: Record<string, ReadonlySet<string>> = {
   reactor: new Set(['ReactorWentOnline', 'ReactorSeen', 'DeviceDiscovered', 'DevicesConfirmed']),
   sensor: new Set(['SensorWentOnline', 'ReadingRecorded', 'ActuatorValueReported']),
   gateway: new Set(['GatewayWentOnline', 'ProcessStatusReported', 'DeviceStatusesRestated', 'UpdateProgressReported']),
+  daemon: new Set(['DaemonWentOnline', 'PowerRecorded', 'PowerConfirmed', 'DaemonRegistered']),
 };
-const WENT_OFFLINE = new Set(['NodeWentOffline', 'ReactorWentOffline', 'SensorWentOffline', 'SensorBecameUnknown', 'GatewayWentOffline']);
+const WENT_OFFLINE = new Set(['NodeWentOffline', 'ReactorWentOffline', 'SensorWentOffline', 'SensorBecameUnknown', 'GatewayWentOffline', 'DaemonWentOffline']);
 
 /**
- * Liveness: nodes, reactors, sensors and gateways that are online and stay silent longer than
- * the timeout are marked offline (a reactor's devices become UNKNOWN through its decider); the
+ * Liveness: nodes, reactors, sensors, gateways, gateways' dependent devices and daemons that are
+ * online and stay silent longer than the timeout are marked offline (a reactor's devices become
+ * UNKNOWN through its decider); the
  * next message brings them back (their deciders treat it as a sign of life). Also expires
  * desired actuator values nobody confirmed before their `expiresAt`.
  */
@@ -24,6 +26,8 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
   const timeoutMs = deps.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   const now = deps.now ?? Date.now;
   const lastSeen = new Map<string, { kind: string; id: string; at: number }>();
+  /** Dependent devices behind gateways, by `<gateway>/<localId>`. */
+  const dependents = new Map<string, { gateway: string; localId: string; at: number }>();
   const desired = new Map<string, { sensor: string; requestId: string; expiresAt: number }>();
   let sweep: NodeJS.Timeout | undefined;
 
@@ -43,6 +47,28 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
       if (!r.ok) deps.logger.debug({ sensor: d.sensor, error: r.error }, 'desired value not expired');
     });
 
+  function observeDependents(gateway: string, e: Parameters<NonNullable<ProcessManager['observe']>>[0]): void {
+    const at = timeOf(e);
+    const seen = (localId: string, online: boolean) => {
+      if (online) dependents.set(`${gateway}/${localId}`, { gateway, localId, at });
+      else dependents.delete(`${gateway}/${localId}`);
+    };
+    if (e.type === 'DeviceDetected' || e.type === 'UpdateProgressReported') seen(dataOf<{ localId: string }>(e).localId, true);
+    else if (e.type === 'DependentDeviceStatusChanged') seen(dataOf<{ localId: string }>(e).localId, dataOf<{ online: boolean }>(e).online);
+    else if (e.type === 'DeviceStatusesRestated') for (const d of dataOf<{ devices: Array<{ localId: string; online: boolean }> }>(e).devices) seen(d.localId, d.online);
+    else if (e.type === 'GatewayWentOffline' || e.type === 'DeviceDeleted') {
+      const only = e.type === 'DeviceDeleted' ? dataOf<{ localId: string }>(e).localId : undefined;
+      for (const [key, d] of dependents) if (d.gateway === gateway && (only === undefined || d.localId === only)) dependents.delete(key);
+    }
+  }
+
+  const dependentOffline = (d: { gateway: string; localId: string; at: number }) =>
+    deps.sender
+      .send('gateway', d.gateway, { id: reactionId('liveness-dep', d.gateway, d.localId, d.at), type: 'ReportDeviceStatus', data: { localId: d.localId, online: false } })
+      .then((r) => {
+        if (!r.ok) deps.logger.debug({ gateway: d.gateway, localId: d.localId, error: r.error }, 'dependent device not marked offline');
+      });
+
   return {
     name: 'liveness',
     observe(e) {
@@ -50,6 +76,7 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
       const key = `${kind}/${id}`;
       if (SIGNS_OF_LIFE[kind]?.has(e.type)) lastSeen.set(key, { kind, id, at: timeOf(e) });
       else if (WENT_OFFLINE.has(e.type)) lastSeen.delete(key);
+      if (kind === 'gateway') observeDependents(id, e);
       if (kind === 'sensor') {
         if (e.type === 'ValueRequested') {
           const d = dataOf<{ requestId: string; expiresAt: string | null }>(e);
@@ -67,6 +94,12 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
           if (t - a.at > timeoutMs) {
             lastSeen.delete(`${a.kind}/${a.id}`);
             void markOffline(a);
+          }
+        }
+        for (const [key, d] of dependents) {
+          if (t - d.at > timeoutMs) {
+            dependents.delete(key);
+            void dependentOffline(d);
           }
         }
         for (const d of desired.values()) {

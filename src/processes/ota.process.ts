@@ -16,13 +16,16 @@ interface Attempt {
 /**
  * Drives gateway firmware updates (edge-node-manager's OTA, without its hangs): a new target
  * starts attempt 1; a failed attempt with retries left starts the next; an attempt past its
- * deadline is failed visibly ("timed out"), which in turn retries or gives up. The gateway
+ * deadline is failed visibly ("timed out"), which in turn retries or gives up; an update whose
+ * next attempt was refused because its device was offline resumes when the device is back. The gateway
  * decider owns the rules (attempt numbers, retries left); this only keeps time and asks.
  */
 export function otaProcess(deps: { sender: CommandSender; logger: Logger; attemptTimeoutMs?: number; sweepMs?: number; now?: () => number }): ProcessManager {
   const timeoutMs = deps.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
   const now = deps.now ?? Date.now;
   const running = new Map<string, Attempt>();
+  /** Updates between attempts (retries left), to resume when their device comes back online. */
+  const waiting = new Map<string, { gateway: string; localId: string; commit: string; next: number }>();
   let sweep: NodeJS.Timeout | undefined;
 
   const start = (gateway: string, localId: string, commit: string, attempt: number) =>
@@ -50,8 +53,21 @@ export function otaProcess(deps: { sender: CommandSender; logger: Logger; attemp
       if (kind !== 'gateway') return;
       const d = dataOf<{ localId: string; commit: string; attempt: number; deadline: string }>(e);
       const key = `${id}/${d.localId}`;
-      if (e.type === 'UpdateAttemptStarted') running.set(key, { gateway: id, localId: d.localId, commit: d.commit, attempt: d.attempt, deadline: Date.parse(d.deadline) });
-      else if (e.type === 'UpdateCompleted' || e.type === 'UpdateAttemptFailed' || e.type === 'FirmwareTargetSet') running.delete(key);
+      if (e.type === 'UpdateAttemptStarted') {
+        running.set(key, { gateway: id, localId: d.localId, commit: d.commit, attempt: d.attempt, deadline: Date.parse(d.deadline) });
+        waiting.delete(key);
+      } else if (e.type === 'UpdateCompleted' || e.type === 'UpdateFailed') {
+        running.delete(key);
+        waiting.delete(key);
+      } else if (e.type === 'FirmwareTargetSet') {
+        running.delete(key);
+        waiting.set(key, { gateway: id, localId: d.localId, commit: d.commit, next: 1 });
+      } else if (e.type === 'UpdateAttemptFailed') {
+        running.delete(key);
+        const f = dataOf<{ retriesLeft: number }>(e);
+        if (f.retriesLeft > 0) waiting.set(key, { gateway: id, localId: d.localId, commit: d.commit, next: d.attempt + 1 });
+        else waiting.delete(key);
+      }
     },
     react(e) {
       const { kind, id } = actorOf(e);
@@ -64,13 +80,20 @@ export function otaProcess(deps: { sender: CommandSender; logger: Logger; attemp
         const d = dataOf<{ localId: string; commit: string; attempt: number; retriesLeft: number }>(e);
         if (d.retriesLeft > 0) return start(id, d.localId, d.commit, d.attempt + 1);
       }
+      // A device that was offline (so its next attempt was refused) is back: resume its update.
+      const backOnline =
+        (e.type === 'DependentDeviceStatusChanged' && dataOf<{ online: boolean }>(e).online ? [dataOf<{ localId: string }>(e).localId] : []).concat(
+          e.type === 'DeviceStatusesRestated' ? dataOf<{ devices: Array<{ localId: string; online: boolean }> }>(e).devices.filter((d) => d.online).map((d) => d.localId) : [],
+        );
+      const resumed = backOnline.map((localId) => waiting.get(`${id}/${localId}`)).filter((w) => w !== undefined);
+      if (resumed.length > 0) return Promise.all(resumed.map((w) => start(w.gateway, w.localId, w.commit, w.next))).then(() => undefined);
       return undefined;
     },
     start() {
       sweep = setInterval(() => {
         const t = now();
         for (const a of running.values()) if (a.deadline <= t) void timeOut(a);
-      }, deps.sweepMs ?? 1000);
+      }, deps.sweepMs ?? Math.max(50, Math.min(1000, timeoutMs / 3)));
       sweep.unref();
     },
     stop() {

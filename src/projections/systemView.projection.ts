@@ -158,6 +158,7 @@ const daemonDoc = (id: string, s: DaemonState): Doc => ({
   desired: s.desired && { power: s.desired.on ? 'on' : 'off', status: s.desired.status, requestId: s.desired.requestId, requestedAt: s.desired.requestedAt },
   watts: s.lastPower?.watts ?? null,
   wattsAt: s.lastPower?.at ?? null,
+  status: s.online === false ? 'OFFLINE' : s.online === true || s.lastPower !== null ? 'ONLINE' : 'UNKNOWN',
 });
 
 const blockDoc = (id: string, s: BlockState): Doc => ({

@@ -122,6 +122,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await ok('gateway', 'gw1', 'DetectDevice', { localId: 'mcu-1', boardType: 'nrf52' });
     await ok('gateway', 'gw1', 'ProvisionDevice', { localId: 'mcu-1', name: 'Kitchen', application: 'thermo' });
     const board = edgeInbox(nc, 'ep.edge.gateway.gw1.ota');
+    // The device stays reachable (its gateway re-states it online) but never finishes a flash.
+    const alive = setInterval(() => void bus.send('gateway', 'gw1', { type: 'ReportDeviceStatus', data: { localId: 'mcu-1', online: true } }), 150);
     await ok('gateway', 'gw1', 'SetTargetFirmware', { localId: 'mcu-1', commit: 'abc123', maxAttempts: 3 });
     await eventually(
       async () => {
@@ -130,11 +132,35 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
       },
       { timeoutMs: 15_000, intervalMs: 100 },
     );
+    clearInterval(alive);
     const events = await cp.store.readStream('gateway-gw1');
     expect(events.filter((e) => e.type === 'UpdateAttemptStarted').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2, 3]);
     expect(events.filter((e) => e.type === 'UpdateAttemptFailed').every((e) => /Timed out/.test((e.data as { error: string }).error))).toBe(true);
     await eventually(() => expect(board.got.map((m) => m.attempt)).toEqual([1, 2, 3]));
     board.stop();
+  });
+
+  it('an update whose device went offline between attempts resumes when the device is back', async () => {
+    await ok('gateway', 'gw3', 'MarkOnline', { devices: [] });
+    await ok('gateway', 'gw3', 'DetectDevice', { localId: 'mcu-3', boardType: 'nrf52' });
+    await ok('gateway', 'gw3', 'ProvisionDevice', { localId: 'mcu-3', name: 'Attic', application: 'thermo' });
+    await ok('gateway', 'gw3', 'SetTargetFirmware', { localId: 'mcu-3', commit: 'fff000', maxAttempts: 5 });
+    // Silent: attempt 1 times out, liveness marks the device offline, the next attempt is refused.
+    await eventually(
+      async () => {
+        const events = await cp.store.readStream('gateway-gw3');
+        expect(events.some((e) => e.type === 'DependentDeviceStatusChanged' && (e.data as { online: boolean }).online === false)).toBe(true);
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const startedBefore = (await cp.store.readStream('gateway-gw3')).filter((e) => e.type === 'UpdateAttemptStarted').length;
+    await ok('gateway', 'gw3', 'ReportDeviceStatus', { localId: 'mcu-3', online: true });
+    await eventually(async () => {
+      const started = (await cp.store.readStream('gateway-gw3')).filter((e) => e.type === 'UpdateAttemptStarted').length;
+      expect(started).toBeGreaterThan(startedBefore);
+    });
+    await ok('gateway', 'gw3', 'CompleteUpdate', { localId: 'mcu-3', attempt: startedBefore + 1 });
+    expect((await cp.store.readStream('gateway-gw3')).map((e) => e.type)).toContain('UpdateCompleted');
   });
 
   it('an update that the board completes is done after one attempt', async () => {
@@ -170,5 +196,26 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await ok('reactor', 'r9', 'Heartbeat');
     const types = (await cp.store.readStream('reactor-r9')).map((e) => e.type);
     expect(types.at(-1)).toBe('ReactorWentOnline');
+  });
+
+  it('liveness: a silent smart plug and a silent dependent device go offline; the plug comes back with its next reading', async () => {
+    await ok('daemon', 'plug-9', 'RegisterDaemon', { owner: 'carol' });
+    await ok('daemon', 'plug-9', 'RecordPower', { watts: 40 });
+    await ok('gateway', 'gw9', 'MarkOnline', { devices: [] });
+    await ok('gateway', 'gw9', 'DetectDevice', { localId: 'mcu-9', boardType: 'esp32' });
+    await eventually(
+      async () => {
+        expect((await cp.store.readStream('daemon-plug-9')).map((e) => e.type)).toContain('DaemonWentOffline');
+        const dep = (await cp.store.readStream('gateway-gw9')).filter((e) => e.type === 'DependentDeviceStatusChanged');
+        expect(dep.map((e) => (e.data as { online: boolean }).online)).toContain(false);
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    await cp.projections.waitFor(await cp.store.headPosition());
+    const plug = getSystemView(cp.readModels).daemons.find((d) => (d as unknown as { id: string }).id === 'plug-9') as unknown as { status: string };
+    expect(plug.status).toBe('OFFLINE');
+    await ok('daemon', 'plug-9', 'RecordPower', { watts: 41 });
+    const types = (await cp.store.readStream('daemon-plug-9')).map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['DaemonWentOnline', 'PowerRecorded']);
   });
 });

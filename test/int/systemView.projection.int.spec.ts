@@ -129,7 +129,7 @@ describe('system view projection (real SQLite store and runner)', () => {
       }),
     ]);
     expect(view.daemons).toEqual([
-      { id: 'paddy-1', owner: 'user-7', power: 'on', powerConfirmedAt: T(2), desired: expect.objectContaining({ power: 'on', status: 'confirmed' }), watts: 60.5, wattsAt: T(3) },
+      { id: 'paddy-1', owner: 'user-7', power: 'on', powerConfirmedAt: T(2), desired: expect.objectContaining({ power: 'on', status: 'confirmed' }), watts: 60.5, wattsAt: T(3), status: 'ONLINE' },
     ]);
     expect(view.blocks).toEqual([{ id: 'spark-master:sensor', data: { value: 1 }, role: 'master', key: 'spark-master.sensor', interval: 5, translations: null, lastSync: null }]);
     expect(view.orphans.map((d) => d.id)).toEqual(['stray']);

@@ -10,19 +10,24 @@ import { allOf, at, bool, contextOf, idField, ignoreUnknownEvent, invalid, isOld
  *   duplicate and refused. Only the newest READING_WINDOW times are remembered, so a
  *   duplicate of a reading older than that is not caught here and the projection must key
  *   readings by `at` too. The newest reading is the plug's current draw.
+ * - Liveness marks a silent plug offline (`MarkOffline`); its next message brings it back.
  */
 export type DaemonCommand =
   | Command<'RegisterDaemon', { owner: string }>
   | Command<'SwitchPower', { on: boolean }>
   | Command<'ConfirmPower', { on: boolean; at?: string }>
-  | Command<'RecordPower', { watts: number; at?: string }>;
+  | Command<'RecordPower', { watts: number; at?: string }>
+  | Command<'MarkOnline', { at?: string }>
+  | Command<'MarkOffline', { at?: string; reason?: string }>;
 
 export type DaemonEvent =
   | { type: 'DaemonRegistered'; data: { owner: string; at: string } }
   | { type: 'PowerSwitchRequested'; data: { requestId: string; on: boolean; at: string } }
   /** `requestId` names the switch request it confirms, or null when the plug changed on its own. */
   | { type: 'PowerConfirmed'; data: { on: boolean; at: string; requestId: string | null } }
-  | { type: 'PowerRecorded'; data: { watts: number; at: string } };
+  | { type: 'PowerRecorded'; data: { watts: number; at: string } }
+  | { type: 'DaemonWentOnline'; data: { at: string } }
+  | { type: 'DaemonWentOffline'; data: { at: string; reason: string | null } };
 
 export interface DaemonState {
   owner: string | null;
@@ -33,11 +38,17 @@ export interface DaemonState {
   lastPower: { watts: number; at: string } | null;
   /** The newest reading times, ascending, for refusing duplicates. */
   recentReadingTimes: string[];
+  /** null until liveness has an opinion; false after a missed heartbeat until the plug speaks again. */
+  online: boolean | null;
 }
 
 export const READING_WINDOW = 64;
 
-const initialState = (): DaemonState => ({ owner: null, desired: null, on: null, confirmedAt: null, lastPower: null, recentReadingTimes: [] });
+const initialState = (): DaemonState => ({ owner: null, desired: null, on: null, confirmedAt: null, lastPower: null, recentReadingTimes: [], online: null });
+
+/** A plug marked offline that speaks again is back online first (the seed's wills, without heartbeats). */
+const back = (ctx: Ctx, state: DaemonState, events: DaemonEvent[]): DaemonEvent[] =>
+  state.online === false && events.length > 0 ? [{ type: 'DaemonWentOnline', data: { at: ctx.now } }, ...events] : events;
 
 function register(ctx: Ctx, state: DaemonState): DaemonEvent[] {
   const owner = idField(ctx, 'owner');
@@ -65,7 +76,7 @@ function recordPower(ctx: Ctx, state: DaemonState): DaemonEvent[] {
   return [{ type: 'PowerRecorded', data: { watts, at: when } }];
 }
 
-const commandTypes = allOf<DaemonCommand['type']>({ RegisterDaemon: true, SwitchPower: true, ConfirmPower: true, RecordPower: true });
+const commandTypes = allOf<DaemonCommand['type']>({ RegisterDaemon: true, SwitchPower: true, ConfirmPower: true, RecordPower: true, MarkOnline: true, MarkOffline: true });
 
 function decide(command: DaemonCommand, state: DaemonState): DaemonEvent[] {
   const ctx = contextOf(command, commandTypes);
@@ -76,9 +87,16 @@ function decide(command: DaemonCommand, state: DaemonState): DaemonEvent[] {
     case 'SwitchPower':
       return [{ type: 'PowerSwitchRequested', data: { requestId: ctx.commandId, on: bool(ctx, 'on'), at: ctx.now } }];
     case 'ConfirmPower':
-      return confirm(ctx, state);
+      return back(ctx, state, confirm(ctx, state));
     case 'RecordPower':
-      return recordPower(ctx, state);
+      return back(ctx, state, recordPower(ctx, state));
+    case 'MarkOnline':
+      return state.online === true ? [] : [{ type: 'DaemonWentOnline', data: { at: at(ctx) } }];
+    case 'MarkOffline': {
+      const reason = ctx.data.reason;
+      if (reason !== undefined && typeof reason !== 'string') invalid(ctx, 'reason', `must be text (got ${show(reason)})`);
+      return state.online === false ? [] : [{ type: 'DaemonWentOffline', data: { at: at(ctx), reason: (reason as string | undefined) ?? null } }];
+    }
     default:
       return unknownCommand('daemon', command);
   }
@@ -104,6 +122,10 @@ function evolve(state: DaemonState, event: DaemonEvent): DaemonState {
       const lastPower = state.lastPower && isOlder(when, state.lastPower.at) ? state.lastPower : { watts, at: when };
       return { ...state, lastPower, recentReadingTimes: remember(state.recentReadingTimes, when) };
     }
+    case 'DaemonWentOnline':
+      return { ...state, online: true };
+    case 'DaemonWentOffline':
+      return { ...state, online: false };
     default:
       return ignoreUnknownEvent(state, event);
   }
@@ -111,7 +133,7 @@ function evolve(state: DaemonState, event: DaemonEvent): DaemonState {
 
 export const daemonDecider: Decider<DaemonState, DaemonCommand, DaemonEvent> = {
   kind: 'daemon',
-  version: '1',
+  version: '2',
   commandTypes,
   initialState,
   decide,

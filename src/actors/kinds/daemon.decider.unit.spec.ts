@@ -85,3 +85,36 @@ describe('daemon decider', () => {
     });
   });
 });
+
+describe('daemon decider: liveness', () => {
+  const offline: DaemonEvent = { type: 'DaemonWentOffline', data: { at: T2, reason: 'no message for 60 s' } };
+
+  it('MarkOffline marks a silent plug offline, once', () => {
+    const state = given([registered, reading(10, T1)])
+      .when({ type: 'MarkOffline', data: { at: T2, reason: 'no message for 60 s' } })
+      .then([offline]);
+    expect(state.online).toBe(false);
+    given([registered, offline]).when({ type: 'MarkOffline', data: { at: T3 } }).thenNothingHappened();
+  });
+
+  it('the next reading or confirmation brings an offline plug back online first', () => {
+    const state = given([registered, offline])
+      .when({ type: 'RecordPower', data: { watts: 12, at: T3 } })
+      .then([{ type: 'DaemonWentOnline', data: { at: NOW } }, reading(12, T3)]);
+    expect(state.online).toBe(true);
+    given([registered, offline])
+      .when({ type: 'ConfirmPower', data: { on: true, at: T3 } })
+      .then([{ type: 'DaemonWentOnline', data: { at: NOW } }, { type: 'PowerConfirmed', data: { on: true, at: T3, requestId: null } }]);
+  });
+
+  it('MarkOnline is idempotent, and a plug never judged stays as it was on readings', () => {
+    given([registered, offline]).when({ type: 'MarkOnline', data: { at: T3 } }).then([{ type: 'DaemonWentOnline', data: { at: T3 } }]);
+    given([registered, offline, { type: 'DaemonWentOnline', data: { at: T3 } }]).when({ type: 'MarkOnline', data: {} }).thenNothingHappened();
+    given([registered]).when({ type: 'RecordPower', data: { watts: 5, at: T2 } }).then([reading(5, T2)]);
+  });
+
+  it('refuses liveness commands before registration and a non-text reason', () => {
+    given([]).when({ type: 'MarkOffline', data: {} }).thenRejects('ERR_DAEMON_NOT_REGISTERED');
+    given([registered]).whenRaw('MarkOffline', { reason: 42 }).thenRejects('ERR_INVALID_COMMAND');
+  });
+});
