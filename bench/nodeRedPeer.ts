@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { connectAsync as mqttConnectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Socket } from 'node:net';
 import { freePort, startNatsServer, type NatsServerHandle } from '../src/transport/natsServer.js';
+import { matches } from '../src/actors/kinds/interactionConflicts.js';
 
 export type RuleOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export interface InteractionRule {
@@ -58,21 +59,9 @@ export function defaultRules(sensors: number, interactions: number): Interaction
   }));
 }
 
+/** Whether a reading satisfies a rule: the engine's own comparison, so both sides agree. */
 export function holds(op: RuleOp, reading: number, value: number): boolean {
-  switch (op) {
-    case '>':
-      return reading > value;
-    case '>=':
-      return reading >= value;
-    case '<':
-      return reading < value;
-    case '<=':
-      return reading <= value;
-    case '==':
-      return reading === value;
-    case '!=':
-      return reading !== value;
-  }
+  return matches(op, value, reading);
 }
 
 /**
