@@ -8,7 +8,8 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { connectNats, ensureJetStream, startNatsServer, type NatsServerHandle, type Relay } from './transport/index.js';
 import { startRelayThread } from './transport/relayThread.js';
 import { createJetStreamPublisher } from './transport/jetstreamPublisher.js';
-import { builtinProjections, openReadModelDb, startProjections, type ProjectionRunner } from './projections/index.js';
+import { openReadModelDb, type ProjectionRunner } from './projections/index.js';
+import { startProjectionThread } from './projections/projectionThread.js';
 import { startProcessManagers, type ProcessRunner } from './processes/processManager.js';
 import { localSender } from './processes/localSender.js';
 import { actuationsProcess } from './processes/actuations.process.js';
@@ -118,14 +119,20 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   await host.consume(nc);
 
   // Read models, then the process managers that react to events with commands.
-  const readModels = openReadModelDb(join(config.dataDir, 'readmodels.db'));
-  const projections = startProjections({ store, db: readModels, projections: builtinProjections, logger: logger.child({ component: 'projections' }) });
+  const projections = startProjectionThread(
+    { store: config.store, readModels: join(config.dataDir, 'readmodels.db'), logLevel: logger.level },
+    logger.child({ component: 'projections' }),
+  );
+  const readModels = projections.db;
   const publisher = createJetStreamPublisher(nc);
   const sender = localSender(host);
   const pmLogger = logger.child({ component: 'process' });
+  // Their own file: the projection thread writes readmodels.db, and a lock wait on this thread
+  // would stall the actor host.
+  const processDb = openReadModelDb(join(config.dataDir, 'processes.db'));
   const processes = startProcessManagers({
     store,
-    db: readModels,
+    db: processDb,
     logger: pmLogger,
     managers: [
       actuationsProcess({ publisher, logger: pmLogger }),
@@ -167,12 +174,12 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
         await processes.stop();
         await host.stop();
         await projections.stop();
+        processDb.close();
         publisher.close();
         await relay.stop();
         await nc.drain().catch(() => undefined);
         await store.close();
         snapshots.close();
-        readModels.close();
         await natsServer?.stop();
         rmSync(runtimeFile, { force: true });
         logger.info('control plane stopped');
