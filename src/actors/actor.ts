@@ -20,6 +20,8 @@ export interface ActorDeps {
   snapshotEvery: number;
   logger: Logger;
   now: () => Date;
+  /** Adds what a command's decider needs from elsewhere, in mailbox order, just before deciding. */
+  enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
 }
 
 interface Pending {
@@ -84,6 +86,7 @@ export class Actor {
         const turn = this.mailbox;
         this.mailbox = [];
         try {
+          if (this.deps.enrich) for (const p of turn) p.request = await this.deps.enrich(this.kind, this.id, p.request);
           await this.runTurn(turn);
         } catch (err) {
           if (err instanceof DuplicateEventIdError) {

@@ -51,6 +51,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     snapshotEvery: opts.snapshotEvery ?? 100,
     logger: logger.child({ component: 'actor' }),
     now: opts.now ?? (() => new Date()),
+    enrich: opts.enrich,
   };
   let messages: ConsumerMessages | undefined;
   let intake: Promise<void> | undefined;
@@ -74,8 +75,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     for (const r of requests) registry.check(kind, r.type);
     const actor = actorFor(kind, id);
     const withEvents = o.withEvents ?? true;
-    const enriched = opts.enrich ? await Promise.all(requests.map((r) => opts.enrich!(kind, id, r))) : requests;
-    return Promise.all(enriched.map((r) => actor.tell(r, withEvents)));
+    return Promise.all(requests.map((r) => actor.tell(r, withEvents)));
   }
 
   function passivateIdle(olderThanMs = idleMs): number {
