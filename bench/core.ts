@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     await nc.close();
 
     // End to end: the control plane in this process, the load from a worker thread.
-    const cp = await startControlPlane(resolveConfig({ dataDir: join(dir, 'cp'), natsUrl: nats.url, snapshotEvery: 100 }, {}), [meterDecider], createLogger({ level: 'warn' }));
+    const cp = await startControlPlane(resolveConfig({ dataDir: join(dir, 'cp'), natsUrl: nats.url, snapshotEvery: 100, httpPort: null }, {}), [meterDecider], createLogger({ level: 'warn' }));
     const endToEnd = async (task: Task, events: number) => {
       const head = await cp.store.headPosition();
       const t0 = performance.now();

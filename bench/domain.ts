@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const { nats, mqttUrl } = await startNatsWithMqtt(join(dir, 'nats'));
   const rules = defaultRules(SENSORS, INTERACTIONS);
   try {
-    const cp = await startControlPlane(resolveConfig({ dataDir: join(dir, 'cp'), natsUrl: nats.url, heartbeatTimeoutMs: 600_000 }, {}), builtinDeciders, createLogger({ level: 'warn' }));
+    const cp = await startControlPlane(resolveConfig({ dataDir: join(dir, 'cp'), natsUrl: nats.url, heartbeatTimeoutMs: 600_000, httpPort: null }, {}), builtinDeciders, createLogger({ level: 'warn' }));
     let setupId = 0;
     const run = async (kind: string, id: string, type: string, data: Record<string, unknown>) => {
       // Distinct command ids: the same id twice is, rightly, one command.

@@ -18,6 +18,9 @@ export interface ControlPlaneConfig {
   heartbeatTimeoutMs: number;
   /** How long one firmware update attempt may take. */
   otaAttemptTimeoutMs: number;
+  /** The HTTP API's port (0: any free port; null: no API) and address. */
+  httpPort: number | null;
+  httpHost: string;
 }
 
 export interface ConfigInput {
@@ -29,6 +32,8 @@ export interface ConfigInput {
   replicas?: number;
   heartbeatTimeoutMs?: number;
   otaAttemptTimeoutMs?: number;
+  httpPort?: number | null;
+  httpHost?: string;
 }
 
 /** Flags override env, env overrides defaults; a bad value fails here, at start, by name. */
@@ -49,6 +54,8 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     replicas: positiveInt('replicas', input.replicas ?? env.EDGEPLANE_REPLICAS ?? 1),
     heartbeatTimeoutMs: positiveInt('heartbeat-timeout-ms', input.heartbeatTimeoutMs ?? env.EDGEPLANE_HEARTBEAT_TIMEOUT_MS ?? 60_000),
     otaAttemptTimeoutMs: positiveInt('ota-attempt-timeout-ms', input.otaAttemptTimeoutMs ?? env.EDGEPLANE_OTA_ATTEMPT_TIMEOUT_MS ?? 120_000),
+    httpPort: input.httpPort === null ? null : positiveInt('http', input.httpPort ?? env.EDGEPLANE_HTTP_PORT ?? 8080, true),
+    httpHost: input.httpHost ?? env.EDGEPLANE_HTTP_HOST ?? '127.0.0.1',
   };
 }
 

@@ -19,6 +19,8 @@ import { otaProcess } from './processes/ota.process.js';
 import { livenessProcess } from './processes/liveness.process.js';
 import { interactionRolesEnricher } from './actors/kinds/interactionRoles.js';
 import type Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
 
 export interface ControlPlane {
   natsUrl: string;
@@ -31,6 +33,8 @@ export interface ControlPlane {
   readModels: Database.Database;
   projections: ProjectionRunner;
   processes: ProcessRunner;
+  /** The HTTP API's base URL, when it runs. */
+  httpUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ export const RUNTIME_FILE = 'edgeplane.runtime.json';
 interface RuntimeInfo {
   pid: number;
   natsUrl: string;
+  httpUrl?: string;
   natsPid?: number;
   natsPort?: number;
   store: string;
@@ -154,7 +159,17 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     ],
   });
 
-  const runtime: RuntimeInfo = { pid: process.pid, natsUrl, natsPid: natsServer?.pid, natsPort: natsServer?.port, store: config.store, startedAt: new Date().toISOString() };
+  let api: FastifyInstance | undefined;
+  let httpUrl: string | undefined;
+  if (config.httpPort !== null) {
+    api = buildApp({ host, store, registry, readModels, projections }, { logger: logger.child({ component: 'http' }) });
+    await api.listen({ port: config.httpPort, host: config.httpHost });
+    const address = api.server.address();
+    httpUrl = `http://${config.httpHost}:${typeof address === 'object' && address ? address.port : config.httpPort}`;
+    logger.info({ url: httpUrl }, 'HTTP API listening');
+  }
+
+  const runtime: RuntimeInfo = { pid: process.pid, natsUrl, httpUrl, natsPid: natsServer?.pid, natsPort: natsServer?.port, store: config.store, startedAt: new Date().toISOString() };
   writeFileSync(runtimeFile, JSON.stringify(runtime, null, 2));
   logger.info({ natsUrl, store: config.store, kinds: registry.kinds() }, 'control plane started');
 
@@ -169,8 +184,10 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     readModels,
     projections,
     processes,
+    httpUrl,
     stop() {
       stopping ??= (async () => {
+        await api?.close();
         await processes.stop();
         await host.stop();
         await projections.stop();

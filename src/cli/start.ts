@@ -7,9 +7,10 @@ import { loadDeciders } from './deciders.js';
 export const startUsage = `edgeplane start [--nats <url>] [--store sqlite:<path>|esdb://…] [--data-dir <dir>]
                 [--deciders <module.js>]… [--snapshot-every <n>] [--idle-ms <ms>] [--replicas <n>]
                 [--heartbeat-timeout-ms <ms>] [--ota-attempt-timeout-ms <ms>]
+                [--http <port>|off] [--http-host <address>]
 
-Runs the control plane: event store, actor host (consuming ep.cmd.> from JetStream) and relay
-(store → ep.evt.>). Without --nats / EDGEPLANE_NATS_URL it starts its own nats-server with
+Runs the control plane: event store, actor host (consuming ep.cmd.> from JetStream), relay
+(store → ep.evt.>), projections, process managers and the HTTP API (default 127.0.0.1:8080). Without --nats / EDGEPLANE_NATS_URL it starts its own nats-server with
 JetStream on a free port, data under <data-dir>/nats, and stops it on exit.
 Env: EDGEPLANE_NATS_URL, EDGEPLANE_STORE, EDGEPLANE_DATA_DIR, EDGEPLANE_LOG_LEVEL.`;
 
@@ -23,6 +24,8 @@ export async function start(argv: string[]): Promise<void> {
     'idle-ms': { type: 'string' },
     replicas: { type: 'string' },
     'heartbeat-timeout-ms': { type: 'string' },
+    http: { type: 'string' },
+    'http-host': { type: 'string' },
     'ota-attempt-timeout-ms': { type: 'string' },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -35,6 +38,8 @@ export async function start(argv: string[]): Promise<void> {
     replicas: num(values.replicas),
     heartbeatTimeoutMs: num(values['heartbeat-timeout-ms']),
     otaAttemptTimeoutMs: num(values['ota-attempt-timeout-ms']),
+    httpPort: values.http === 'off' ? null : num(values.http),
+    httpHost: values['http-host'],
   });
   const logger = createLogger();
   const cp = await startControlPlane(config, await loadDeciders(values.deciders), logger);

@@ -21,7 +21,7 @@ export interface TestControlPlane {
 export async function startTestControlPlane(deciders: readonly AnyDecider[], config: Omit<ConfigInput, 'dataDir' | 'natsUrl'> = {}): Promise<TestControlPlane> {
   const nats = await setupNats();
   const dir = tempDir('ep-cp-');
-  const cp = await startControlPlane(resolveConfig({ ...config, dataDir: dir.path, natsUrl: nats.url }, {}), deciders, createLogger({ level: 'silent' }));
+  const cp = await startControlPlane(resolveConfig({ httpPort: 0, ...config, dataDir: dir.path, natsUrl: nats.url }, {}), deciders, createLogger({ level: 'silent' }));
   const nc = await connectNats({ servers: nats.url, name: 'test-client' });
   const bus = createCommandBus(nc);
   return {

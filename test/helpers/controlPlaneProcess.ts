@@ -19,7 +19,7 @@ export async function spawnControlPlane(opts: { dataDir: string; natsUrl?: strin
   const startedBefore = existsSync(runtimeFile) ? readFileSync(runtimeFile, 'utf8') : undefined;
   const logFile = join(opts.dataDir, `control-plane-${Date.now()}.log`);
   const out = openSync(logFile, 'a');
-  const args = [CLI, 'start', '--data-dir', opts.dataDir, '--deciders', COUNTER_DECIDERS, ...(opts.natsUrl ? ['--nats', opts.natsUrl] : []), ...(opts.args ?? [])];
+  const args = [CLI, 'start', '--data-dir', opts.dataDir, '--deciders', COUNTER_DECIDERS, '--http', '0', ...(opts.natsUrl ? ['--nats', opts.natsUrl] : []), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', out, out], env: { ...process.env, EDGEPLANE_LOG_LEVEL: 'info', ...opts.env } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 20_000;

@@ -1,0 +1,29 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '../shared/logger.js';
+import type { ApiDeps } from './deps.js';
+import { registerProblemHandler } from './problems.js';
+import { actorRoutes } from './routes/actors.js';
+import { blockRoutes } from './routes/blocks.js';
+import { daemonRoutes } from './routes/daemons.js';
+import { interactionRoutes } from './routes/interactions.js';
+import { systemRoutes } from './routes/system.js';
+
+/** The HTTP API, separate from listen() (Fastify's template): tests and the control plane both call it. */
+export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger satisfies Fastify's logger; the cast keeps the app's type the default one.
+    loggerInstance: opts.logger as FastifyBaseLogger | undefined,
+    bodyLimit: 1024 * 1024,
+    // Extra fields are refused (400), not silently dropped; query strings are coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  registerProblemHandler(app);
+  app.get('/healthz', async () => ({ ok: true }));
+  app.register(systemRoutes(deps), { prefix: '/v1/system' });
+  app.register(actorRoutes(deps), { prefix: '/v1/actors' });
+  app.register(interactionRoutes(deps), { prefix: '/v1/interactions' });
+  app.register(daemonRoutes(deps), { prefix: '/v1/daemons' });
+  app.register(blockRoutes(deps), { prefix: '/v1/blocks' });
+  return app;
+}

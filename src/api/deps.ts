@@ -1,0 +1,17 @@
+import type Database from 'better-sqlite3';
+import type { ActorHost } from '../actors/actorHost.js';
+import type { CommandRequest, CommandResult } from '../actors/commandEnvelope.js';
+import type { DeciderRegistry } from '../actors/registry.js';
+import type { EventStore } from '../eventstore/eventStore.js';
+import type { ProjectionRunner } from '../projections/projectionRunner.js';
+
+/** What the API needs from the control plane; `buildApp` takes nothing else. */
+export interface ApiDeps {
+  host: Pick<ActorHost, 'dispatch' | 'inspect'>;
+  store: EventStore;
+  registry: DeciderRegistry;
+  readModels: Database.Database;
+  projections: Pick<ProjectionRunner, 'waitFor'>;
+}
+
+export type { CommandRequest, CommandResult };

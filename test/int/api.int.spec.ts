@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinDeciders } from '../../src/actors/kinds/index.js';
+import { sensorDecider } from '../../src/actors/kinds/sensor.decider.js';
+import { startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.js';
+import { eventually } from '../helpers/nats.js';
+
+/** Real HTTP against the control plane's own API. */
+describe('HTTP API (real HTTP, real control plane, real NATS and SQLite)', () => {
+  let t: TestControlPlane;
+  let base: string;
+  const call = async (method: string, path: string, body?: unknown, raw?: string) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? (JSON.parse(text) as Record<string, any>) : null };
+  };
+  const command = (address: string, type: string, data: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => call('POST', `/v1/actors/${address}/commands`, { type, data, ...extra });
+
+  beforeAll(async () => {
+    t = await startTestControlPlane(builtinDeciders);
+    base = t.cp.httpUrl!;
+  });
+  afterAll(() => t.cleanup());
+
+  it('runs a command and shows the actor, its events and its state', async () => {
+    const r = await command('sensor/t1', 'AttachSensor', { role: 'sensor', type: 'temperature', unit: '°C', parent: 'reactor/r1' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ revision: 0, events: [{ type: 'SensorAttached', revision: 0 }] });
+    for (let i = 0; i < 5; i++) expect((await command('sensor/t1', 'RecordReading', { value: 20 + i })).status).toBe(200);
+    const actor = await call('GET', '/v1/actors/sensor/t1');
+    expect(actor).toMatchObject({ status: 200, body: { kind: 'sensor', id: 't1', state: { role: 'sensor', lastReading: { value: 24 } } } });
+    const page = await call('GET', '/v1/actors/sensor/t1/events?limit=3');
+    expect(page.body!.events.map((e: { revision: number }) => e.revision)).toEqual([0, 1, 2]);
+    expect(page.body!.next).toBe(3);
+    const back = await call('GET', '/v1/actors/sensor/t1/events?direction=backwards&limit=2');
+    expect(back.body!.events.map((e: { revision: number }) => e.revision)).toEqual([actor.body!.revision, actor.body!.revision - 1]);
+  });
+
+  it('time travel: the state at revision N is the fold of the first N+1 events; ?at= takes the last event at or before it', async () => {
+    const { body: all } = await call('GET', '/v1/actors/sensor/t1/events?limit=1000');
+    const events = all!.events as Array<{ revision: number; metadata: { timestamp: string } }>;
+    for (const n of [0, 2, events.length - 1]) {
+      const at = await call('GET', `/v1/actors/sensor/t1/state?revision=${n}`);
+      const folded = events.slice(0, n + 1).reduce((s, e) => sensorDecider.evolve(s, e as never), sensorDecider.initialState());
+      expect(at.body).toMatchObject({ revision: n, event: { revision: n } });
+      expect(at.body!.state).toEqual(JSON.parse(JSON.stringify(folded)));
+    }
+    const instant = events[2]!.metadata.timestamp;
+    const byTime = await call('GET', `/v1/actors/sensor/t1/state?at=${encodeURIComponent(instant)}`);
+    expect(byTime.body!.revision).toBe(Math.max(...events.filter((e) => e.metadata.timestamp <= instant).map((e) => e.revision)));
+    expect((await call('GET', '/v1/actors/sensor/t1/state?revision=1&at=2026-01-01T00:00:00Z')).status).toBe(400);
+  });
+
+  it('refusals: 404 with a code for no stream and unknown kinds, 422 with the domain code, 409 on a stale expectedRevision', async () => {
+    expect(await call('GET', '/v1/actors/sensor/nobody')).toMatchObject({ status: 404, body: { code: 'ERR_STREAM_NOT_FOUND' } });
+    expect(await call('GET', '/v1/actors/spaceship/x1')).toMatchObject({ status: 404, body: { code: 'ERR_UNKNOWN_KIND' } });
+    const readOnly = await command('sensor/t1', 'SetValue', { value: 1 });
+    expect(readOnly).toMatchObject({ status: 422, body: { code: 'ERR_SENSOR_READ_ONLY' } });
+    expect(readOnly.type).toContain('application/problem+json');
+    expect(readOnly.body!.message).toMatch(/read-only|sensor/);
+    expect(await command('sensor/t1', 'RecordReading', { value: 1 }, { expectedRevision: 0 })).toMatchObject({ status: 409, body: { code: 'ERR_WRONG_EXPECTED_REVISION' } });
+    expect(await command('sensor/t1', 'Teleport')).toMatchObject({ status: 400, body: { code: 'ERR_UNKNOWN_COMMAND' } });
+  });
+
+  it('a client-supplied id makes a retry idempotent: same answer, nothing appended twice', async () => {
+    const first = await command('sensor/t1', 'RecordReading', { value: 99 }, { id: 'client-retry-1' });
+    const again = await command('sensor/t1', 'RecordReading', { value: 99 }, { id: 'client-retry-1' });
+    expect(first.status).toBe(200);
+    expect(again).toMatchObject({ status: 200, body: { revision: first.body!.revision, duplicate: true } });
+    expect(again.body!.events.map((e: { id: string }) => e.id)).toEqual(first.body!.events.map((e: { id: string }) => e.id));
+    const events = (await call('GET', '/v1/actors/sensor/t1/events?limit=1000')).body!.events as Array<{ metadata: { commandId: string } }>;
+    expect(events.filter((e) => e.metadata.commandId === 'client-retry-1')).toHaveLength(1);
+  });
+
+  it('bad input on every kind of field is a clear 4xx, stores nothing, and the server stays healthy', async () => {
+    const head = await t.cp.store.headPosition();
+    const badIds = ['a.b', 'a*', 'a>', 'a b', '..%2F..%2Fetc', '%E2%9C%93', 'x'.repeat(200)];
+    for (const id of badIds) {
+      const r = await command(`sensor/${id}`, 'RecordReading', { value: 1 });
+      expect(r.status, id).toBeGreaterThanOrEqual(400);
+      expect(r.status, id).toBeLessThan(500);
+      expect(r.body!.code, id).toBeTruthy();
+    }
+    expect((await call('POST', '/v1/actors/sensor/t1/commands', undefined, '{"type": "RecordReading", "data": ')).status).toBe(400);
+    expect((await call('POST', '/v1/actors/sensor/t1/commands', { type: 'RecordReading', data: { value: 1 }, sneaky: true })).status).toBe(400);
+    expect((await call('POST', '/v1/actors/sensor/t1/commands', { data: {} })).status).toBe(400);
+    expect((await call('POST', '/v1/actors/sensor/t1/commands', { type: 42 })).status).toBe(400);
+    expect((await call('POST', '/v1/actors/sensor/t1/commands', { type: 'RecordReading', data: 'text' })).status).toBe(400);
+    expect((await call('POST', '/v1/actors/sensor/t1/commands', undefined, JSON.stringify({ type: 'RecordReading', data: { pad: 'x'.repeat(1_100_000) } }))).status).toBe(413);
+    expect((await call('GET', '/v1/actors/sensor/t1/events?limit=0')).status).toBe(400);
+    expect((await call('GET', '/v1/nowhere')).body).toMatchObject({ code: 'ERR_NOT_FOUND' });
+    expect(await t.cp.store.headPosition()).toBe(head);
+    // A burst of garbage does not hurt it.
+    await Promise.all(Array.from({ length: 500 }, (_, i) => call('POST', `/v1/actors/sensor/bad.${i}/commands`, { type: 'X' })));
+    expect((await call('GET', '/healthz')).body).toEqual({ ok: true });
+    expect(await t.cp.store.headPosition()).toBe(head);
+  });
+
+  it('interactions: add (201), conflict (409 naming the others), list, disable, firings, delete', async () => {
+    await command('sensor/m1', 'AttachSensor', { role: 'sensor', type: 'pir', unit: '', parent: 'reactor/r1' });
+    await command('sensor/l1', 'AttachSensor', { role: 'actuator', type: 'lamp', unit: '', parent: 'reactor/r1' });
+    const added = await call('POST', '/v1/interactions', { id: 'ml', when: { source: 'sensor/m1', op: '>', value: 5 }, then: { target: 'sensor/l1', value: 1 } });
+    expect(added).toMatchObject({ status: 201, body: { id: 'ml', enabled: true } });
+    const conflict = await call('POST', '/v1/interactions', { id: 'flick', when: { source: 'sensor/m1', op: '>', value: 3 }, then: { target: 'sensor/l1', value: 0 } });
+    expect(conflict).toMatchObject({ status: 409, body: { code: 'ERR_INTERACTION_CONFLICT' } });
+    expect(conflict.body!.message).toContain('ml');
+    expect((await call('POST', '/v1/interactions', { id: 'ro', when: { source: 'sensor/l1', op: '==', value: 1 }, then: { target: 'sensor/m1', value: 0 } })).status).toBe(409);
+    expect((await call('GET', '/v1/interactions')).body!.interactions.map((i: { id: string }) => i.id)).toEqual(['ml']);
+    expect((await call('PUT', '/v1/interactions/ml', { enabled: false })).body).toMatchObject({ enabled: false });
+    expect((await call('PUT', '/v1/interactions/ml', { enabled: true })).body).toMatchObject({ enabled: true });
+    await command('sensor/m1', 'RecordReading', { value: 9 });
+    await command('sensor/l1', 'ReportValue', { value: 1 });
+    await eventually(async () => expect((await call('GET', '/v1/interactions/ml/firings')).body!.firings).toHaveLength(1));
+    expect((await call('DELETE', '/v1/interactions/ml')).status).toBe(204);
+    expect((await call('GET', '/v1/interactions/ml')).body).toMatchObject({ code: 'ERR_INTERACTION_NOT_FOUND' });
+    expect((await call('PUT', '/v1/interactions/nope', { enabled: true })).status).toBe(404);
+  });
+
+  it('energy per unit over an optional range, and the plug switch', async () => {
+    await command('daemon/p1', 'RegisterDaemon', { owner: 'ann' });
+    const start = Date.UTC(2026, 10, 21, 10, 0, 0);
+    // Every 60 s (the longest gap still integrated) for an hour: 1 kWh.
+    for (let i = 0; i <= 60; i++) await command('daemon/p1', 'RecordPower', { watts: 1000, at: new Date(start + i * 60_000).toISOString() });
+    await eventually(async () => expect((await call('GET', '/v1/daemons/p1/energy?unit=hour')).body!.totalKwh).toBeCloseTo(1, 6));
+    const minutes = await call('GET', `/v1/daemons/p1/energy?unit=minute&from=${new Date(start).toISOString()}&to=${new Date(start + 600_000).toISOString()}`);
+    expect(minutes.body!.buckets).toHaveLength(10);
+    expect(minutes.body!.totalKwh).toBeCloseTo(1 / 6, 6);
+    expect((await call('GET', '/v1/daemons/p1/energy?unit=week')).status).toBe(400);
+    expect((await call('GET', '/v1/daemons/ghost/energy')).status).toBe(404);
+    expect(await call('POST', '/v1/daemons/p1/power', { on: true })).toMatchObject({ status: 200, body: { requested: 'on' } });
+  });
+
+  it('blocks: write, patch, read; and the system view with its change feed', async () => {
+    expect((await call('PUT', '/v1/blocks/spark/b1', { data: { a: 1, n: { x: 1 } } })).body).toMatchObject({ key: 'spark.b1', data: { a: 1, n: { x: 1 } } });
+    expect((await call('PATCH', '/v1/blocks/spark/b1', { data: { n: { y: 2 } } })).body).toMatchObject({ data: { a: 1, n: { x: 1, y: 2 } } });
+    expect((await call('GET', '/v1/blocks/spark/none')).status).toBe(404);
+    await t.cp.projections.waitFor(await t.cp.store.headPosition());
+    const view = await call('GET', '/v1/system');
+    expect(view.body!.blocks.map((b: { id: string }) => b.id)).toContain('spark:b1');
+    const changes = await call('GET', `/v1/system/changes?after=${view.body!.seq}&wait=2000`);
+    expect(changes.status).toBe(200);
+    const seq = view.body!.seq as number;
+    const waiting = call('GET', `/v1/system/changes?after=${seq}&wait=5000`);
+    await command('sensor/t1', 'RecordReading', { value: 5 });
+    const delta = await waiting;
+    expect(delta.body!.changes.length).toBeGreaterThan(0);
+    expect(delta.body!.changes[0].seq).toBeGreaterThan(seq);
+  });
+});
