@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { registerProblemHandler } from './problems.js';
 import { actorRoutes } from './routes/actors.js';
 import { blockRoutes } from './routes/blocks.js';
+import { brewbloxRoutes } from './routes/brewblox.js';
 import { daemonRoutes } from './routes/daemons.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { systemRoutes } from './routes/system.js';
@@ -25,5 +26,6 @@ export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): Fastify
   app.register(interactionRoutes(deps), { prefix: '/v1/interactions' });
   app.register(daemonRoutes(deps), { prefix: '/v1/daemons' });
   app.register(blockRoutes(deps), { prefix: '/v1/blocks' });
+  app.register(brewbloxRoutes(deps));
   return app;
 }
