@@ -8,6 +8,7 @@ import { blockRoutes } from './routes/blocks.js';
 import { brewbloxRoutes } from './routes/brewblox.js';
 import { daemonRoutes } from './routes/daemons.js';
 import { interactionRoutes } from './routes/interactions.js';
+import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
 
 /** The HTTP API, separate from listen() (Fastify's template): tests and the control plane both call it. */
@@ -16,6 +17,8 @@ export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): Fastify
     // pino's Logger satisfies Fastify's logger; the cast keeps the app's type the default one.
     loggerInstance: opts.logger as FastifyBaseLogger | undefined,
     bodyLimit: 1024 * 1024,
+    // Live streams never end on their own: closing the app ends them.
+    forceCloseConnections: true,
     // Extra fields are refused (400), not silently dropped; query strings are coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -26,6 +29,7 @@ export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): Fastify
   app.register(interactionRoutes(deps), { prefix: '/v1/interactions' });
   app.register(daemonRoutes(deps), { prefix: '/v1/daemons' });
   app.register(blockRoutes(deps), { prefix: '/v1/blocks' });
+  app.register(streamRoutes(deps), { prefix: '/v1/stream' });
   app.register(brewbloxRoutes(deps));
   return app;
 }
