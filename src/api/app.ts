@@ -1,4 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '../shared/logger.js';
 import type { ApiDeps } from './deps.js';
@@ -23,7 +25,10 @@ export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): Fastify
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerProblemHandler(app);
-  app.get('/healthz', async () => ({ ok: true }));
+  // OpenAPI from the routes' own schemas; the UI's assets ship in the package (no CDN).
+  app.register(swagger, { openapi: { info: { title: 'edgeplane', version: '0.1.0', description: 'Event-sourced control plane for edge hardware' } } });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.register(systemRoutes(deps), { prefix: '/v1/system' });
   app.register(actorRoutes(deps), { prefix: '/v1/actors' });
   app.register(interactionRoutes(deps), { prefix: '/v1/interactions' });

@@ -25,6 +25,16 @@ describe('HTTP API (real HTTP, real control plane, real NATS and SQLite)', () =>
   });
   afterAll(() => t.cleanup());
 
+  it('publishes its OpenAPI description, built from the routes\' schemas, and the docs UI', async () => {
+    const spec = await call('GET', '/docs/json');
+    expect(spec.status).toBe(200);
+    expect(spec.body!.openapi).toMatch(/^3\./);
+    const paths = Object.keys(spec.body!.paths as object);
+    for (const p of ['/v1/system/', '/v1/actors/{kind}/{id}/commands', '/v1/actors/{kind}/{id}/state', '/v1/interactions/', '/v1/daemons/{id}/energy', '/v1/stream/']) expect(paths).toContain(p);
+    const ui = await fetch(`${base}/docs/static/index.html`);
+    expect(ui.status).toBe(200);
+  });
+
   it('runs a command and shows the actor, its events and its state', async () => {
     const r = await command('sensor/t1', 'AttachSensor', { role: 'sensor', type: 'temperature', unit: '°C', parent: 'reactor/r1' });
     expect(r.status).toBe(200);
