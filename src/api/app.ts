@@ -9,6 +9,7 @@ import { actorRoutes } from './routes/actors.js';
 import { blockRoutes } from './routes/blocks.js';
 import { brewbloxRoutes } from './routes/brewblox.js';
 import { daemonRoutes } from './routes/daemons.js';
+import { gatewayRoutes } from './routes/gateways.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
@@ -34,6 +35,7 @@ export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): Fastify
   app.register(interactionRoutes(deps), { prefix: '/v1/interactions' });
   app.register(daemonRoutes(deps), { prefix: '/v1/daemons' });
   app.register(blockRoutes(deps), { prefix: '/v1/blocks' });
+  app.register(gatewayRoutes(deps), { prefix: '/v1/gateways' });
   app.register(streamRoutes(deps), { prefix: '/v1/stream' });
   app.register(brewbloxRoutes(deps));
   return app;

@@ -143,6 +143,29 @@ describe('HTTP API (real HTTP, real control plane, real NATS and SQLite)', () =>
     expect(await call('POST', '/v1/daemons/p1/power', { on: true })).toMatchObject({ status: 200, body: { requested: 'on' } });
   });
 
+  it("edge-node-manager's routes: enm/status, devices with its field names, firmware target and progress", async () => {
+    await command('gateway/gw1', 'MarkOnline', { devices: [] });
+    await command('gateway/gw1', 'ReportStatus', { currentStatus: 'Running' });
+    await command('gateway/gw1', 'DetectDevice', { localId: '1265892', boardType: 'esp8266' });
+    await command('gateway/gw1', 'ProvisionDevice', { localId: '1265892', name: 'holy-sunset', application: '511898' });
+    expect(await call('GET', '/v1/gateways/gw1/enm/status')).toMatchObject({ status: 200, body: { currentStatus: 'Running', targetStatus: 'Running' } });
+    expect(await call('PUT', '/v1/gateways/gw1/enm/status', { targetStatus: 'Paused' })).toMatchObject({ status: 200, body: { currentStatus: 'Running', targetStatus: 'Paused' } });
+    expect((await call('PUT', '/v1/gateways/gw1/enm/status', { targetStatus: 'Sleeping' })).status).toBe(400);
+    await call('PUT', '/v1/gateways/gw1/enm/status', { targetStatus: 'Running' });
+    const devices = await call('GET', '/v1/gateways/gw1/devices');
+    expect(devices.body).toEqual([
+      expect.objectContaining({ ApplicationUUID: '511898', BoardType: 'esp8266', Name: 'holy-sunset', LocalUUID: '1265892', Commit: null, Status: 'Idle', RestartFlag: false, DeleteFlag: false }),
+    ]);
+    expect((await call('GET', '/v1/gateways/gw1/devices/1265892')).body).toMatchObject({ LocalUUID: '1265892' });
+    expect(await call('GET', '/v1/gateways/gw1/devices/nope')).toMatchObject({ status: 404, body: { code: 'ERR_DEVICE_NOT_FOUND' } });
+    expect(await call('GET', '/v1/gateways/ghost/enm/status')).toMatchObject({ status: 404, body: { code: 'ERR_STREAM_NOT_FOUND' } });
+    const target = await call('PUT', '/v1/gateways/gw1/devices/1265892/firmware', { commit: '16b5cd4df8085d2872a6f6fc0c378629a185d78b' });
+    expect(target.body).toMatchObject({ TargetCommit: '16b5cd4df8085d2872a6f6fc0c378629a185d78b' });
+    await eventually(async () => expect((await call('GET', '/v1/gateways/gw1/devices/1265892/update')).body).toMatchObject({ status: 'updating', attempt: 1 }));
+    await command('gateway/gw1', 'ReportUpdateProgress', { localId: '1265892', attempt: 1, percent: 40 });
+    expect((await call('GET', '/v1/gateways/gw1/devices/1265892/update')).body).toMatchObject({ status: 'updating', percent: 40 });
+  });
+
   it('blocks: write, patch, read; and the system view with its change feed', async () => {
     expect((await call('PUT', '/v1/blocks/spark/b1', { data: { a: 1, n: { x: 1 } } })).body).toMatchObject({ key: 'spark.b1', data: { a: 1, n: { x: 1 } } });
     expect((await call('PATCH', '/v1/blocks/spark/b1', { data: { n: { y: 2 } } })).body).toMatchObject({ data: { a: 1, n: { x: 1, y: 2 } } });
