@@ -21,6 +21,8 @@ export interface ControlPlaneConfig {
   /** The HTTP API's port (0: any free port; null: no API) and address. */
   httpPort: number | null;
   httpHost: string;
+  /** `[{key, role, user}]`; without it the API is open, which is allowed on loopback only. */
+  apiKeysFile?: string;
 }
 
 export interface ConfigInput {
@@ -34,6 +36,7 @@ export interface ConfigInput {
   otaAttemptTimeoutMs?: number;
   httpPort?: number | null;
   httpHost?: string;
+  apiKeysFile?: string;
 }
 
 /** Flags override env, env overrides defaults; a bad value fails here, at start, by name. */
@@ -56,6 +59,7 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     otaAttemptTimeoutMs: positiveInt('ota-attempt-timeout-ms', input.otaAttemptTimeoutMs ?? env.EDGEPLANE_OTA_ATTEMPT_TIMEOUT_MS ?? 120_000),
     httpPort: input.httpPort === null ? null : positiveInt('http', input.httpPort ?? env.EDGEPLANE_HTTP_PORT ?? 8080, true),
     httpHost: input.httpHost ?? env.EDGEPLANE_HTTP_HOST ?? '127.0.0.1',
+    apiKeysFile: input.apiKeysFile ?? (env.EDGEPLANE_API_KEYS || undefined),
   };
 }
 

@@ -21,6 +21,8 @@ import { interactionRolesEnricher } from './actors/kinds/interactionRoles.js';
 import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
+import { loadApiKeys } from './api/auth.js';
+import { ConfigError } from './shared/errors.js';
 
 export interface ControlPlane {
   natsUrl: string;
@@ -74,6 +76,10 @@ async function reclaimEmbeddedNats(runtimeFile: string, logger: Logger): Promise
   return info.natsPort;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -92,6 +98,11 @@ function readCmdline(pid: number): string {
 }
 
 export async function startControlPlane(config: ControlPlaneConfig, deciders: readonly AnyDecider[], logger: Logger = createLogger()): Promise<ControlPlane> {
+  // Refuse a bad API setup before anything starts.
+  const apiKeys = config.apiKeysFile ? loadApiKeys(config.apiKeysFile) : undefined;
+  if (config.httpPort !== null && !apiKeys && !isLoopback(config.httpHost)) {
+    throw new ConfigError(`refusing to serve an open API on ${config.httpHost}: give --api-keys <file>, or listen on 127.0.0.1`);
+  }
   mkdirSync(config.dataDir, { recursive: true });
   const runtimeFile = join(config.dataDir, RUNTIME_FILE);
   let natsServer: NatsServerHandle | undefined;
@@ -124,7 +135,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   await host.consume(nc);
 
   // Read models, then the process managers that react to events with commands.
-  const projections = startProjectionThread(
+  const projections = await startProjectionThread(
     { store: config.store, readModels: join(config.dataDir, 'readmodels.db'), logLevel: logger.level },
     logger.child({ component: 'projections' }),
   );
@@ -162,7 +173,8 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   let api: FastifyInstance | undefined;
   let httpUrl: string | undefined;
   if (config.httpPort !== null) {
-    api = buildApp({ host, store, registry, readModels, projections }, { logger: logger.child({ component: 'http' }) });
+    if (!apiKeys) logger.warn('THE HTTP API IS OPEN: no --api-keys, anyone on this machine is an admin (loopback only)');
+    api = buildApp({ host, store, registry, readModels, projections }, { logger: logger.child({ component: 'http' }), apiKeys });
     await api.listen({ port: config.httpPort, host: config.httpHost });
     const address = api.server.address();
     httpUrl = `http://${config.httpHost}:${typeof address === 'object' && address ? address.port : config.httpPort}`;

@@ -3,7 +3,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from '../shared/logger.js';
-import type { ApiDeps } from './deps.js';
+import { registerRateLimit } from './access.js';
+import { registerAuth } from './auth.js';
+import type { ApiDeps, ApiOptions } from './deps.js';
 import { registerProblemHandler } from './problems.js';
 import { actorRoutes } from './routes/actors.js';
 import { blockRoutes } from './routes/blocks.js';
@@ -15,7 +17,7 @@ import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
 
 /** The HTTP API, separate from listen() (Fastify's template): tests and the control plane both call it. */
-export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): FastifyInstance {
+export function buildApp(deps: ApiDeps, opts: ApiOptions & { logger?: Logger } = {}): FastifyInstance {
   const app = Fastify({
     // pino's Logger satisfies Fastify's logger; the cast keeps the app's type the default one.
     loggerInstance: opts.logger as FastifyBaseLogger | undefined,
@@ -26,6 +28,8 @@ export function buildApp(deps: ApiDeps, opts: { logger?: Logger } = {}): Fastify
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerProblemHandler(app);
+  registerAuth(app, opts.apiKeys);
+  registerRateLimit(app, opts.rateLimit ?? { perSecond: 500, burst: 1000 });
   // OpenAPI from the routes' own schemas; the UI's assets ship in the package (no CDN).
   app.register(swagger, { openapi: { info: { title: 'edgeplane', version: '0.1.0', description: 'Event-sourced control plane for edge hardware' } } });
   app.register(swaggerUi, { routePrefix: '/docs' });

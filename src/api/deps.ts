@@ -4,8 +4,15 @@ import type { CommandRequest, CommandResult } from '../actors/commandEnvelope.js
 import type { DeciderRegistry } from '../actors/registry.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { ProjectionRunner } from '../projections/projectionRunner.js';
+import type { ApiKey } from './auth.js';
 
 /** What the API needs from the control plane; `buildApp` takes nothing else. */
+export interface ApiOptions {
+  /** Bearer keys; without them the API is open (loopback only). */
+  apiKeys?: readonly ApiKey[];
+  rateLimit?: { perSecond: number; burst: number };
+}
+
 export interface ApiDeps {
   host: Pick<ActorHost, 'dispatch' | 'inspect'>;
   store: EventStore;

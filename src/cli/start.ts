@@ -7,7 +7,7 @@ import { loadDeciders } from './deciders.js';
 export const startUsage = `edgeplane start [--nats <url>] [--store sqlite:<path>|esdb://…] [--data-dir <dir>]
                 [--deciders <module.js>]… [--snapshot-every <n>] [--idle-ms <ms>] [--replicas <n>]
                 [--heartbeat-timeout-ms <ms>] [--ota-attempt-timeout-ms <ms>]
-                [--http <port>|off] [--http-host <address>]
+                [--http <port>|off] [--http-host <address>] [--api-keys <keys.json>]
 
 Runs the control plane: event store, actor host (consuming ep.cmd.> from JetStream), relay
 (store → ep.evt.>), projections, process managers and the HTTP API (default 127.0.0.1:8080). Without --nats / EDGEPLANE_NATS_URL it starts its own nats-server with
@@ -26,6 +26,7 @@ export async function start(argv: string[]): Promise<void> {
     'heartbeat-timeout-ms': { type: 'string' },
     http: { type: 'string' },
     'http-host': { type: 'string' },
+    'api-keys': { type: 'string' },
     'ota-attempt-timeout-ms': { type: 'string' },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -40,6 +41,7 @@ export async function start(argv: string[]): Promise<void> {
     otaAttemptTimeoutMs: num(values['ota-attempt-timeout-ms']),
     httpPort: values.http === 'off' ? null : num(values.http),
     httpHost: values['http-host'],
+    apiKeysFile: values['api-keys'],
   });
   const logger = createLogger();
   const cp = await startControlPlane(config, await loadDeciders(values.deciders), logger);

@@ -10,7 +10,7 @@ import type { ProjectionWorkerData } from './projectionWorker.js';
  * never competes with the actor host's event loop); this thread keeps a connection of its own for
  * queries, which sees every committed batch (WAL).
  */
-export function startProjectionThread(data: ProjectionWorkerData, logger: Logger): ProjectionRunner {
+export async function startProjectionThread(data: ProjectionWorkerData, logger: Logger): Promise<ProjectionRunner> {
   const worker = new Worker(workerUrl(import.meta.url, 'projectionWorker'), { workerData: data });
   const db = openReadModelDb(data.readModels);
   let positions: Record<string, number> = {};
@@ -23,6 +23,11 @@ export function startProjectionThread(data: ProjectionWorkerData, logger: Logger
     if (m.done !== undefined) done.get(m.done)?.();
   });
   worker.on('error', (err) => logger.error({ err }, 'projection thread failed'));
+  // Its first report comes once every projection's tables exist: queries work from then on.
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+  });
   const ask = (message: object) =>
     new Promise<void>((resolve) => {
       const n = seq++;

@@ -18,6 +18,8 @@ const db = openReadModelDb(data.readModels);
 const runner = startProjections({ store, db, projections: builtinProjections, logger });
 
 const positions = () => Object.fromEntries(builtinProjections.map((p) => [p.name, runner.position(p.name)]));
+// Tables exist now (startProjections ran every projection's init): tell the parent at once.
+parentPort!.postMessage({ positions: positions() });
 let reported = '';
 const report = setInterval(() => {
   const now = JSON.stringify(positions());

@@ -243,3 +243,96 @@ describe('HTTP API: the live stream (SSE)', () => {
     expect((await changes)[0]!.data).toMatchObject({ kind: 'sensor', id: 's1' });
   });
 });
+
+describe('HTTP API: keys, roles, plug ownership and rate limits', () => {
+  let t: TestControlPlane;
+  const keys = { viewer: 'viewer-key-0123456789', ann: 'operator-ann-0123456789', bob: 'operator-bob-0123456789', admin: 'admin-key-0123456789ab' };
+  const as = (who: keyof typeof keys | 'nobody' | 'forged', method: string, path: string, body?: unknown) =>
+    fetch(`${t.cp.httpUrl}${path}`, {
+      method,
+      headers: {
+        ...(who === 'nobody' ? {} : { authorization: `Bearer ${who === 'forged' ? 'not-a-real-key-0000000' : keys[who]}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => null)) as Record<string, any> | null }));
+
+  beforeAll(async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'ep-keys-')), 'keys.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { key: keys.viewer, role: 'viewer', user: 'val' },
+        { key: keys.ann, role: 'operator', user: 'ann' },
+        { key: keys.bob, role: 'operator', user: 'bob' },
+        { key: keys.admin, role: 'admin', user: 'root' },
+      ]),
+    );
+    t = await startTestControlPlane(builtinDeciders, { apiKeysFile: file });
+  });
+  afterAll(() => t.cleanup());
+
+  it('needs a known key (401), and the role the route asks for (403)', async () => {
+    expect(await as('nobody', 'GET', '/v1/system')).toMatchObject({ status: 401, body: { code: 'ERR_UNAUTHENTICATED' } });
+    expect(await as('forged', 'GET', '/v1/system')).toMatchObject({ status: 401 });
+    expect((await as('viewer', 'GET', '/v1/system')).status).toBe(200);
+    expect(await as('viewer', 'POST', '/v1/actors/sensor/v1/commands', { type: 'AttachSensor', data: { role: 'sensor', type: 't', unit: '', parent: 'reactor/r1' } })).toMatchObject({ status: 403, body: { code: 'ERR_FORBIDDEN' } });
+    expect((await as('ann', 'POST', '/v1/actors/sensor/v1/commands', { type: 'AttachSensor', data: { role: 'sensor', type: 't', unit: '', parent: 'reactor/r1' } })).status).toBe(200);
+    const rule = { id: 'r1', when: { source: 'sensor/v1', op: '>', value: 1 }, then: { target: 'sensor/v2', value: 1 } };
+    expect((await as('ann', 'POST', '/v1/interactions', rule)).status).toBe(403);
+    expect((await as('ann', 'POST', '/v1/actors/interactions/default/commands', { type: 'AddInteraction', data: rule })).status).toBe(403);
+    expect((await as('admin', 'POST', '/v1/interactions', rule)).status).toBe(201);
+    expect((await as('nobody', 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it("a user who is not a plug's owner is told it does not exist (404, never 403)", async () => {
+    expect((await as('ann', 'POST', '/v1/actors/daemon/plug-ann/commands', { type: 'RegisterDaemon', data: { owner: 'ann' } })).status).toBe(200);
+    expect((await as('ann', 'POST', '/v1/actors/daemon/plug-x/commands', { type: 'RegisterDaemon', data: { owner: 'bob' } })).status).toBe(403);
+    expect((await as('ann', 'POST', '/v1/actors/daemon/plug-ann/commands', { type: 'RecordPower', data: { watts: 10 } })).status).toBe(200);
+    for (const [method, path, body] of [
+      ['GET', '/v1/daemons/plug-ann/energy'],
+      ['POST', '/v1/daemons/plug-ann/power', { on: true }],
+      ['GET', '/v1/actors/daemon/plug-ann'],
+      ['GET', '/v1/actors/daemon/plug-ann/events'],
+      ['GET', '/v1/actors/daemon/plug-ann/state?revision=0'],
+      ['POST', '/v1/actors/daemon/plug-ann/commands', { type: 'SwitchPower', data: { on: true } }],
+    ] as const) {
+      expect((await as('bob', method, path, body)).status, `${method} ${path}`).toBe(404);
+      expect((await as('ann', method, path, body)).status, `${method} ${path}`).toBeLessThan(300);
+    }
+    await t.cp.projections.waitFor(await t.cp.store.headPosition());
+    const ids = async (who: keyof typeof keys) => ((await as(who, 'GET', '/v1/system')).body!.daemons as Array<{ id: string }>).map((d) => d.id);
+    expect(await ids('bob')).toEqual([]);
+    expect(await ids('ann')).toEqual(['plug-ann']);
+    expect(await ids('admin')).toEqual(['plug-ann']);
+  });
+
+  it('writes over the rate limit are 429 with Retry-After', async () => {
+    const { buildApp } = await import('../../src/api/app.js');
+    const app = buildApp(
+      { host: t.cp.host, store: t.cp.store, registry: t.cp.registry, readModels: t.cp.readModels, projections: t.cp.projections },
+      { apiKeys: [{ key: keys.ann, role: 'operator', user: 'ann' }], rateLimit: { perSecond: 1, burst: 3 } },
+    );
+    const post = () =>
+      app.inject({ method: 'POST', url: '/v1/actors/sensor/rl/commands', headers: { authorization: `Bearer ${keys.ann}` }, payload: { type: 'RecordReading', data: { value: 1 } } });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post()).statusCode);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    const limited = await post();
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(limited.json()).toMatchObject({ code: 'ERR_RATE_LIMITED' });
+    expect((await app.inject({ method: 'GET', url: '/v1/system', headers: { authorization: `Bearer ${keys.ann}` } })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('refuses to serve an open API on a non-loopback address', async () => {
+    const { resolveConfig } = await import('../../src/config.js');
+    const { startControlPlane } = await import('../../src/main.js');
+    await expect(startControlPlane(resolveConfig({ dataDir: '/tmp/never-used', httpHost: '0.0.0.0', httpPort: 0, natsUrl: t.nats.url }, {}), builtinDeciders)).rejects.toMatchObject({
+      code: 'ERR_CONFIG',
+    });
+  });
+});

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { replayActor } from '../../actors/replay.js';
 import { EdgeplaneError, StreamNotFoundError } from '../../shared/errors.js';
 import { streamName } from '../../shared/ids.js';
+import { assertVisible, checkCommandRole, requireRole } from '../access.js';
 import { runCommand } from '../commands.js';
 import type { ApiDeps } from '../deps.js';
 import { CommandAnswer, Id, Iso, Kind, RecordedEvent, problems } from '../schemas.js';
@@ -22,6 +23,7 @@ export function actorRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     }, async (req) => {
       const { kind, id } = req.params;
       deciderOf(kind);
+      await assertVisible(deps, req, kind, id);
       const { state, revision } = await deps.host.inspect(kind, id);
       if (revision < 0) throw new StreamNotFoundError(streamName(kind, id));
       return { kind, id, revision, state };
@@ -40,6 +42,7 @@ export function actorRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     }, async (req) => {
       const { kind, id } = req.params;
       deciderOf(kind);
+      await assertVisible(deps, req, kind, id);
       const { from, limit, direction } = req.query;
       const events = await deps.store.readStream(streamName(kind, id), { fromRevision: from, limit: limit + 1, direction });
       const page = events.slice(0, limit);
@@ -58,6 +61,8 @@ export function actorRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     }, async (req) => {
       const { kind, id } = req.params;
       const { revision, at } = req.query;
+      deciderOf(kind);
+      await assertVisible(deps, req, kind, id);
       if (revision !== undefined && at !== undefined) throw new EdgeplaneError('ERR_INVALID_QUERY', 'give revision or at, not both');
       const r = await replayActor(deps.store, deciderOf(kind), id, { toRevision: revision, at: at === undefined ? undefined : new Date(at) });
       return { revision: r.revision, state: r.state, event: r.lastEvent ? JSON.parse(JSON.stringify(r.lastEvent)) : null, remaining: r.remaining };
@@ -80,6 +85,9 @@ export function actorRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     }, async (req) => {
       const { kind, id } = req.params;
       deps.registry.check(kind, req.body.type);
+      checkCommandRole(req, kind, req.body.type);
+      await assertVisible(deps, req, kind, id);
+      if (kind === 'daemon' && req.body.type === 'RegisterDaemon' && req.body.data.owner !== req.principal.user) requireRole(req, 'admin', 'registering a plug for someone else');
       const answer = await runCommand(deps, kind, id, req.body);
       return { ...answer, events: answer.events.map((e) => JSON.parse(JSON.stringify(e))) };
     });

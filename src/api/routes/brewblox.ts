@@ -22,6 +22,7 @@ export function brewbloxRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/:service/remote/master', {
+      config: { role: 'admin' },
       schema: {
         params: Type.Object({ service: Id }),
         body: Type.Object({ id: Id, interval: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
@@ -34,6 +35,7 @@ export function brewbloxRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     });
 
     app.post('/:service/remote/slave', {
+      config: { role: 'admin' },
       schema: {
         params: Type.Object({ service: Id }),
         body: Type.Object(

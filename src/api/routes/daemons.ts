@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ENERGY_UNITS, energyReport } from '../../projections/index.js';
 import { EdgeplaneError, StreamNotFoundError } from '../../shared/errors.js';
+import type { FastifyRequest } from 'fastify';
+import { assertVisible } from '../access.js';
 import { runCommand } from '../commands.js';
 import type { ApiDeps } from '../deps.js';
 import { Id, Iso, problems } from '../schemas.js';
@@ -9,8 +11,9 @@ import { Id, Iso, problems } from '../schemas.js';
 /** `/v1/daemons/:id` — Paddy's plugs: kWh over any unit and range, and the on/off switch. */
 export function daemonRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const exists = async (id: string) => {
+    const exists = async (req: FastifyRequest, id: string) => {
       if ((await deps.host.inspect('daemon', id)).revision < 0) throw new StreamNotFoundError(`daemon-${id}`);
+      await assertVisible(deps, req, 'daemon', id);
     };
 
     app.get('/:id/energy', {
@@ -33,7 +36,7 @@ export function daemonRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       },
     }, async (req) => {
       const { id } = req.params;
-      await exists(id);
+      await exists(req, id);
       const from = req.query.from === undefined ? undefined : Date.parse(req.query.from);
       const to = req.query.to === undefined ? undefined : Date.parse(req.query.to);
       if (from !== undefined && to !== undefined && from >= to) throw new EdgeplaneError('ERR_INVALID_QUERY', '`from` must be before `to`');
@@ -49,6 +52,7 @@ export function daemonRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         response: { 200: Type.Object({ requested: Type.String(), commandId: Type.String(), revision: Type.Integer() }), ...problems },
       },
     }, async (req) => {
+      await exists(req, req.params.id);
       const answer = await runCommand(deps, 'daemon', req.params.id, { type: 'SwitchPower', data: { on: req.body.on } });
       return { requested: req.body.on ? 'on' : 'off', commandId: answer.commandId, revision: answer.revision };
     });

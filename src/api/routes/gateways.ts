@@ -69,6 +69,7 @@ export function gatewayRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     );
 
     app.put('/:gw/devices/:uuid/firmware', {
+      config: { role: 'admin' },
       schema: {
         params: DeviceParams,
         body: Type.Object({ commit: Type.String({ minLength: 1, maxLength: 64 }), maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }, { additionalProperties: false }),

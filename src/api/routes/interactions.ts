@@ -26,6 +26,7 @@ export function interactionRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     app.get('/:id', { schema: { params: Type.Object({ id: Id }), response: { 200: Doc, ...problems } } }, async (req) => found(req.params.id) as never);
 
     app.post('/', {
+      config: { role: 'admin' },
       schema: {
         body: Type.Object({ id: Id, when: When, then: Then, enabled: Type.Optional(Type.Boolean()), force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
         response: { 201: Doc, ...problems },
@@ -37,6 +38,7 @@ export function interactionRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     });
 
     app.put('/:id', {
+      config: { role: 'admin' },
       schema: {
         params: Type.Object({ id: Id }),
         body: Type.Object({ when: Type.Optional(When), then: Type.Optional(Then), enabled: Type.Optional(Type.Boolean()), force: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
@@ -54,7 +56,7 @@ export function interactionRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       return found(id) as never;
     });
 
-    app.delete('/:id', { schema: { params: Type.Object({ id: Id }), response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
+    app.delete('/:id', { config: { role: 'admin' }, schema: { params: Type.Object({ id: Id }), response: { 204: Type.Null(), ...problems } } }, async (req, reply) => {
       const answer = await runCommand(deps, 'interactions', TABLE, { type: 'DeleteInteraction', data: { id: req.params.id } });
       await readYourWrite(deps, answer.position);
       return reply.code(204).send(null);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { serializeEvent } from '../../eventstore/eventStore.js';
 import { addressOfStream } from '../../shared/ids.js';
+import { atLeast } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { Id, Kind } from '../schemas.js';
 
@@ -30,6 +31,13 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       const lastEventId = req.headers['last-event-id'];
       const after = lastEventId !== undefined ? Number(lastEventId) : (req.query.after ?? (await deps.store.headPosition()));
       const wanted = (k: string, i: string) => (kind === undefined || k === kind) && (id === undefined || i === id);
+      // Plugs are visible to their owners only (and admins): others never learn they exist.
+      const owners = new Map<string, string | null>();
+      const visible = async (k: string, i: string) => {
+        if (k !== 'daemon' || atLeast(req.principal, 'admin')) return true;
+        if (!owners.has(i)) owners.set(i, ((await deps.host.inspect('daemon', i)).state as { owner?: string | null }).owner ?? null);
+        return owners.get(i) === req.principal.user;
+      };
       const abort = new AbortController();
       reply.hijack();
       const out = reply.raw;
@@ -45,7 +53,7 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           seq ??= sql().firstChangeAfter.get(after) as number;
           for (const c of sql().changesSince.all(seq) as Array<{ seq: number; kind: string; id: string; change: string; position: number }>) {
             seq = c.seq;
-            if (wanted(c.kind, c.id)) out.write(`id: ${c.position}\nevent: change\ndata: {"seq":${c.seq},"kind":${JSON.stringify(c.kind)},"id":${JSON.stringify(c.id)},"change":${c.change}}\n\n`);
+            if (wanted(c.kind, c.id) && (c.kind !== 'daemon' || owners.get(c.id) === req.principal.user || atLeast(req.principal, 'admin'))) out.write(`id: ${c.position}\nevent: change\ndata: {"seq":${c.seq},"kind":${JSON.stringify(c.kind)},"id":${JSON.stringify(c.id)},"change":${c.change}}\n\n`);
           }
         } catch (err) {
           statements = undefined;
@@ -58,7 +66,7 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           let chunk = '';
           for (const e of batch) {
             const a = addressOfStream(e.stream);
-            if (a && wanted(a.kind, a.id)) chunk += `id: ${e.position}\nevent: event\ndata: ${serializeEvent(e)}\n\n`;
+            if (a && wanted(a.kind, a.id) && (await visible(a.kind, a.id))) chunk += `id: ${e.position}\nevent: event\ndata: ${serializeEvent(e)}\n\n`;
           }
           if (chunk && !out.write(chunk)) await new Promise((r) => out.once('drain', r));
         }

@@ -1,13 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { changesAfter, getSystemView, latestSeq } from '../../projections/index.js';
+import { atLeast } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { problems } from '../schemas.js';
 
 /** `/v1/system` — the system view, and its change feed (immediate, or long-poll with `wait`). */
 export function systemRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/', { schema: { response: { 200: Type.Object({ seq: Type.Integer() }, { additionalProperties: true }) } } }, async () => getSystemView(deps.readModels));
+    app.get('/', { schema: { response: { 200: Type.Object({ seq: Type.Integer() }, { additionalProperties: true }) } } }, async (req) => {
+      const view = getSystemView(deps.readModels);
+      // Plugs are their owners' business: others do not see them at all.
+      if (atLeast(req.principal, 'admin')) return view;
+      return { ...view, daemons: view.daemons.filter((d) => (d as { owner?: unknown }).owner === req.principal.user) };
+    });
 
     app.get('/changes', {
       schema: {
@@ -35,6 +41,11 @@ export function systemRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       while (changes.length === 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         changes = changesAfter(deps.readModels, after, limit);
+      }
+      if (!atLeast(req.principal, 'admin')) {
+        const owners = new Map<string, unknown>();
+        for (const c of changes) if (c.kind === 'daemon' && !owners.has(c.id)) owners.set(c.id, ((await deps.host.inspect('daemon', c.id)).state as { owner?: unknown }).owner);
+        changes = changes.filter((c) => c.kind !== 'daemon' || owners.get(c.id) === req.principal.user);
       }
       return { seq: latestSeq(deps.readModels), changes: changes as never };
     });
