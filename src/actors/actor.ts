@@ -22,6 +22,16 @@ export interface ActorDeps {
   now: () => Date;
   /** Adds what a command's decider needs from elsewhere, in mailbox order, just before deciding. */
   enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
+  metrics: HostMetrics;
+}
+
+/** Counters the host keeps for /metrics. */
+export interface HostMetrics {
+  commands: number;
+  rejections: number;
+  appends: number;
+  eventsAppended: number;
+  appendSeconds: number;
 }
 
 interface Pending {
@@ -72,6 +82,7 @@ export class Actor {
   }
 
   tell(request: CommandRequest, withEvents = true): Promise<CommandResult> {
+    this.deps.metrics.commands++;
     return new Promise((resolve) => {
       this.mailbox.push({ request, withEvents, resolve });
       this.lastActive = Date.now();
@@ -136,7 +147,12 @@ export class Actor {
         return;
       }
       try {
+        const started = performance.now();
         const appended = await this.deps.store.append(this.stream, outcome.events, this.revision === -1 ? 'no_stream' : this.revision);
+        const m = this.deps.metrics;
+        m.appends++;
+        m.eventsAppended += outcome.events.length;
+        m.appendSeconds += (performance.now() - started) / 1000;
         this.state = outcome.state;
         this.revision = appended.nextRevision;
         for (const [commandId, range] of outcome.ranges) this.remember(commandId, range);
@@ -183,6 +199,7 @@ export class Actor {
         for (const e of produced) next = this.decider.evolve(next, e);
       } catch (err) {
         const rejected = isDomainRejection(err) || isEdgeplaneError(err);
+        this.deps.metrics.rejections++;
         const error = rejected ? err : new DeciderFailedError(this.kind, request.type, err);
         if (!rejected) this.deps.logger.error({ err, stream: this.stream, command: request.type }, 'decider failed');
         results.push({ ok: false, commandId: request.id, error: toErrorBody(error) });

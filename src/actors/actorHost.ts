@@ -5,7 +5,7 @@ import { InvalidIdError, toErrorBody, type ErrorBody } from '../shared/errors.js
 import { validateId, validateKind } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { CONSUMER_ACTOR_HOST, HEADER, STREAM_COMMANDS, parseCommandSubject } from '../transport/subjects.js';
-import { Actor } from './actor.js';
+import { Actor, type HostMetrics } from './actor.js';
 import { DEFAULT_MAX_COMMAND_BYTES, parseCommandMessage, type CommandRequest, type CommandResult } from './commandEnvelope.js';
 import type { DeciderRegistry } from './registry.js';
 
@@ -35,6 +35,7 @@ export interface ActorHost {
   /** Starts consuming `ep.cmd.>` from JetStream. */
   consume(nc: NatsConnection): Promise<void>;
   readonly processedMessages: number;
+  readonly metrics: Readonly<HostMetrics>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +53,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     logger: logger.child({ component: 'actor' }),
     now: opts.now ?? (() => new Date()),
     enrich: opts.enrich,
+    metrics: { commands: 0, rejections: 0, appends: 0, eventsAppended: 0, appendSeconds: 0 } as HostMetrics,
   };
   let messages: ConsumerMessages | undefined;
   let intake: Promise<void> | undefined;
@@ -138,6 +140,9 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     passivateIdle,
     get processedMessages() {
       return processedMessages;
+    },
+    get metrics() {
+      return deps.metrics;
     },
 
     async consume(conn) {

@@ -12,6 +12,7 @@ import { blockRoutes } from './routes/blocks.js';
 import { brewbloxRoutes } from './routes/brewblox.js';
 import { daemonRoutes } from './routes/daemons.js';
 import { gatewayRoutes } from './routes/gateways.js';
+import { healthRoutes } from './routes/health.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
@@ -33,7 +34,7 @@ export function buildApp(deps: ApiDeps, opts: ApiOptions & { logger?: Logger } =
   // OpenAPI from the routes' own schemas; the UI's assets ship in the package (no CDN).
   app.register(swagger, { openapi: { info: { title: 'edgeplane', version: '0.1.0', description: 'Event-sourced control plane for edge hardware' } } });
   app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.register(healthRoutes(deps));
   app.register(systemRoutes(deps), { prefix: '/v1/system' });
   app.register(actorRoutes(deps), { prefix: '/v1/actors' });
   app.register(interactionRoutes(deps), { prefix: '/v1/interactions' });

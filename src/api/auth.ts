@@ -64,7 +64,7 @@ export function registerAuth(app: FastifyInstance, keys: readonly ApiKey[] | und
       req.principal = { user: 'local', role: 'admin' };
       return;
     }
-    if (req.url === '/healthz' || req.url === '/readyz') return;
+    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;
     const header = req.headers.authorization;
     const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const principal = key ? byKey.get(key) : undefined;

@@ -14,11 +14,14 @@ export interface ApiOptions {
 }
 
 export interface ApiDeps {
-  host: Pick<ActorHost, 'dispatch' | 'inspect'>;
+  host: Pick<ActorHost, 'dispatch' | 'inspect' | 'metrics'>;
+  /** For /readyz and /metrics, when the API runs inside a control plane. */
+  nats?: { isClosed(): boolean; isDraining(): boolean };
+  relay?: { readonly position: number };
   store: EventStore;
   registry: DeciderRegistry;
   readModels: Database.Database;
-  projections: Pick<ProjectionRunner, 'waitFor'>;
+  projections: Pick<ProjectionRunner, 'waitFor' | 'position'>;
 }
 
 export type { CommandRequest, CommandResult };
