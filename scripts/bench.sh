@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 npx tsc -p tsconfig.json --outDir dist-bench
 node --enable-source-maps dist-bench/bench/core.js "$@"
-exec node --enable-source-maps dist-bench/bench/domain.js "$@"
+node --enable-source-maps dist-bench/bench/domain.js "$@"
+exec node --enable-source-maps dist-bench/bench/api.js "$@"

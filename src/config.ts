@@ -23,6 +23,8 @@ export interface ControlPlaneConfig {
   httpHost: string;
   /** `[{key, role, user}]`; without it the API is open, which is allowed on loopback only. */
   apiKeysFile?: string;
+  /** Writes per second per API user (bursts of twice that). */
+  writeRateLimit: number;
 }
 
 export interface ConfigInput {
@@ -37,6 +39,7 @@ export interface ConfigInput {
   httpPort?: number | null;
   httpHost?: string;
   apiKeysFile?: string;
+  writeRateLimit?: number;
 }
 
 /** Flags override env, env overrides defaults; a bad value fails here, at start, by name. */
@@ -60,6 +63,7 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     httpPort: input.httpPort === null ? null : positiveInt('http', input.httpPort ?? env.EDGEPLANE_HTTP_PORT ?? 8080, true),
     httpHost: input.httpHost ?? env.EDGEPLANE_HTTP_HOST ?? '127.0.0.1',
     apiKeysFile: input.apiKeysFile ?? (env.EDGEPLANE_API_KEYS || undefined),
+    writeRateLimit: positiveInt('write-rate-limit', input.writeRateLimit ?? env.EDGEPLANE_WRITE_RATE_LIMIT ?? 500),
   };
 }
 

@@ -174,7 +174,11 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   let httpUrl: string | undefined;
   if (config.httpPort !== null) {
     if (!apiKeys) logger.warn('THE HTTP API IS OPEN: no --api-keys, anyone on this machine is an admin (loopback only)');
-    api = buildApp({ host, store, registry, readModels, projections, nats: nc, relay }, { logger: logger.child({ component: 'http' }), apiKeys });
+    api = buildApp({ host, store, registry, readModels, projections, nats: nc, relay }, {
+      logger: logger.child({ component: 'http' }),
+      apiKeys,
+      rateLimit: { perSecond: config.writeRateLimit, burst: config.writeRateLimit * 2 },
+    });
     await api.listen({ port: config.httpPort, host: config.httpHost });
     const address = api.server.address();
     httpUrl = `http://${config.httpHost}:${typeof address === 'object' && address ? address.port : config.httpPort}`;

@@ -8,6 +8,7 @@ export const startUsage = `edgeplane start [--nats <url>] [--store sqlite:<path>
                 [--deciders <module.js>]… [--snapshot-every <n>] [--idle-ms <ms>] [--replicas <n>]
                 [--heartbeat-timeout-ms <ms>] [--ota-attempt-timeout-ms <ms>]
                 [--http <port>|off] [--http-host <address>] [--api-keys <keys.json>]
+                [--write-rate-limit <per second per user>]
 
 Runs the control plane: event store, actor host (consuming ep.cmd.> from JetStream), relay
 (store → ep.evt.>), projections, process managers and the HTTP API (default 127.0.0.1:8080). Without --nats / EDGEPLANE_NATS_URL it starts its own nats-server with
@@ -27,6 +28,7 @@ export async function start(argv: string[]): Promise<void> {
     http: { type: 'string' },
     'http-host': { type: 'string' },
     'api-keys': { type: 'string' },
+    'write-rate-limit': { type: 'string' },
     'ota-attempt-timeout-ms': { type: 'string' },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
@@ -42,6 +44,7 @@ export async function start(argv: string[]): Promise<void> {
     httpPort: values.http === 'off' ? null : num(values.http),
     httpHost: values['http-host'],
     apiKeysFile: values['api-keys'],
+    writeRateLimit: num(values['write-rate-limit']),
   });
   const logger = createLogger();
   const cp = await startControlPlane(config, await loadDeciders(values.deciders), logger);

@@ -8,11 +8,17 @@ import { problems } from '../schemas.js';
 /** `/v1/system` — the system view, and its change feed (immediate, or long-poll with `wait`). */
 export function systemRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/', { schema: { response: { 200: Type.Object({ seq: Type.Integer() }, { additionalProperties: true }) } } }, async (req) => {
-      const view = getSystemView(deps.readModels);
-      // Plugs are their owners' business: others do not see them at all.
-      if (atLeast(req.principal, 'admin')) return view;
-      return { ...view, daemons: view.daemons.filter((d) => (d as { owner?: unknown }).owner === req.principal.user) };
+    // The view changes only when the feed moves: build it once per seq, serve the same text.
+    let cached: { seq: number; text: string } | undefined;
+    app.get('/', { schema: { response: { 200: Type.Object({ seq: Type.Integer() }, { additionalProperties: true }) } } }, async (req, reply) => {
+      if (!atLeast(req.principal, 'admin')) {
+        // Plugs are their owners' business: others do not see them at all.
+        const view = getSystemView(deps.readModels);
+        return { ...view, daemons: view.daemons.filter((d) => (d as { owner?: unknown }).owner === req.principal.user) };
+      }
+      const seq = latestSeq(deps.readModels);
+      if (cached?.seq !== seq) cached = { seq, text: JSON.stringify(getSystemView(deps.readModels)) };
+      return reply.type('application/json; charset=utf-8').send(cached.text as never);
     });
 
     app.get('/changes', {
