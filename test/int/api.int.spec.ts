@@ -271,6 +271,19 @@ describe('HTTP API: the live stream (SSE)', () => {
     const resumed = await frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`, 'event', 2, { 'last-event-id': got[0]!.id }, readings);
     expect(resumed.map((f) => f.id)).toEqual([got[1]!.id, got[2]!.id]);
 
+    // Keeps up with well over 1,000 events/s for one client.
+    const burst = frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s3`, 'event', 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const startedAt = performance.now();
+    for (let b = 0; b < 50; b++) {
+      await t.cp.store.append('sensor-s3', Array.from({ length: 100 }, (_, k) => ({ id: crypto.randomUUID(), type: 'ReadingRecorded', data: { value: b * 100 + k }, metadata: {} })), 'any');
+    }
+    const received = await burst;
+    const perSecond = 5000 / ((performance.now() - startedAt) / 1000);
+    expect(received).toHaveLength(5000);
+    expect(received.map((f) => Number(f.id))).toEqual([...received.map((f) => Number(f.id))].sort((a, b) => a - b));
+    expect(perSecond).toBeGreaterThan(1000);
+
     // System-view deltas arrive on the same stream.
     const changes = frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`, 'change', 1);
     await new Promise((r) => setTimeout(r, 200));
