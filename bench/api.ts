@@ -4,7 +4,7 @@
  */
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinDeciders } from '../src/actors/kinds/index.js';
@@ -12,6 +12,7 @@ import { resolveConfig } from '../src/config.js';
 import { startControlPlane } from '../src/main.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startNatsServer } from '../src/transport/natsServer.js';
+import { runBench, writeResults } from './report.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SECONDS = QUICK ? 4 : 10;
@@ -60,16 +61,11 @@ async function main(): Promise<void> {
     process.stdout.write(`${'route'.padEnd(56)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  errors/non-2xx\n`);
     for (const r of rows) process.stdout.write(`${r.title.padEnd(56)} ${String(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}  ${r.errors}/${r.non2xx}\n`);
     process.stdout.write(`\nGET /v1/system ÷ ceiling: ${(system.rps / ceiling.rps).toFixed(2)}; command POST ÷ ceiling: ${(command.rps / ceiling.rps).toFixed(2)}\n`);
-    mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('../../bench/results/api.json', import.meta.url), `${JSON.stringify({ quick: QUICK, date: new Date().toISOString(), seconds: SECONDS, connections: 50, rows }, null, 2)}\n`);
-    process.stdout.write('wrote bench/results/api.json\n');
+    writeResults('api', { quick: QUICK, date: new Date().toISOString(), seconds: SECONDS, connections: 50, rows });
   } finally {
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -8,7 +8,7 @@
 import { appendToStream as emmettAppend, createEventStoreSchema, readStream as emmettRead, sqliteConnection } from '@event-driven-io/emmett-sqlite';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,6 +21,7 @@ import { connectNats } from '../src/transport/natsConnection.js';
 import { startNatsServer } from '../src/transport/natsServer.js';
 import { meterDecider } from './meter.decider.js';
 import type { Task } from './worker.js';
+import { runBench, writeResults } from './report.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = {
@@ -230,9 +231,7 @@ async function main(): Promise<void> {
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`\nbench/core${QUICK ? ' (BENCH_QUICK)' : ''} — ${results.cpus} cores, ${results.cpu}, node ${results.node}\n\n`);
     for (const [name, value, target] of rows) process.stdout.write(`${name.padEnd(w)}  ${value.padStart(16)}  ${target}\n`);
-    mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('../../bench/results/core.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write('\nwrote bench/results/core.json\n');
+    writeResults('core', results);
   } finally {
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -246,7 +245,4 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-  process.exit(1);
-});
+runBench(main);

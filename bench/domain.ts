@@ -4,7 +4,7 @@
  * with fsync before the actuation goes out) and on Node-RED (the same rules as a flow, same
  * traffic, over MQTT through the same nats-server), in one run. Writes bench/results/domain.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,6 +13,7 @@ import { resolveConfig } from '../src/config.js';
 import { startControlPlane } from '../src/main.js';
 import { createLogger } from '../src/shared/logger.js';
 import { defaultRules, measureNodeRed, sensorId, startNatsWithMqtt } from './nodeRedPeer.js';
+import { runBench, writeResults } from './report.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SENSORS = 1000;
@@ -66,16 +67,11 @@ async function main(): Promise<void> {
     process.stdout.write(`                      p50 ms   p99 ms   max ms   actuations/expected\n`);
     process.stdout.write(`edgeplane (durable) ${String(round(ours.p50)).padStart(8)} ${String(round(ours.p99)).padStart(8)} ${String(round(ours.max)).padStart(8)}   ${ours.count}/${ours.expected}   target p99 ≤ 10 ms\n`);
     process.stdout.write(`Node-RED ${peer.nodeRedVersion.padEnd(10)} ${String(round(peer.p50)).padStart(8)} ${String(round(peer.p99)).padStart(8)} ${String(round(peer.max)).padStart(8)}   ${peer.count}/${peer.expected}   (${peer.transport}, in memory)\n`);
-    mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('../../bench/results/domain.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write('\nwrote bench/results/domain.json\n');
+    writeResults('domain', results);
   } finally {
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-  process.exit(1);
-});
+runBench(main);
