@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine with Node 20 ready: system packages edgeplane needs
-# (nats-server, socat), npm packages, and the compiled CLI. Safe to run again: it only does
+# (nats-server, socat; tmux, mosquitto-clients and chromium for the tests), npm packages, and the compiled CLI. Safe to run again: it only does
 # what is missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need_apt[*]} from Debian's packages" >&2
   sudo_cmd=()
