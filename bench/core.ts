@@ -161,7 +161,7 @@ async function main(): Promise<void> {
         });
       }, 5);
       const sent = await runWorker<{ seconds: number }>(task);
-      await cp.relay.waitFor(head + events, 300_000);
+      await cp.relay!.waitFor(head + events, 300_000);
       clearInterval(watch);
       const relayedMs = performance.now() - t0;
       return { perSecond: rate(events, relayedMs), appendedPerSecond: rate(events, appendedMs || relayedMs), publishSeconds: sent.seconds };

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
         then: { target: `sensor/${rule.target}`, value: rule.targetValue },
       });
     }
-    await cp.processes.waitFor(await cp.store.headPosition());
+    await cp.processes!.waitFor(await cp.store.headPosition());
     const ours = await new Promise<{ p50: number; p99: number; max: number; count: number; expected: number; lateSends: number }>((resolve, reject) => {
       const w = new Worker(new URL('./domainWorker.js', import.meta.url), { workerData: { url: nats.url, sensors: SENSORS, rate: 1, seconds: SECONDS, warmupSeconds: 3, rules } });
       w.once('message', resolve);

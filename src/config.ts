@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_PARTITIONS, MAX_PARTITIONS } from './shared/partition.js';
 import { ConfigError } from './shared/errors.js';
+import { resolveMqttSettings, type MqttInput, type MqttSettings } from './mqtt/settings.js';
 
 export interface ControlPlaneConfig {
   /** Where the embedded store, snapshots and the embedded nats-server keep their files. */
@@ -25,6 +29,14 @@ export interface ControlPlaneConfig {
   apiKeysFile?: string;
   /** Writes per second per API user (bursts of twice that). */
   writeRateLimit: number;
+  /** The MQTT listener and bridge (`--mqtt <port>`, src/mqtt); undefined: off. */
+  mqtt?: MqttSettings;
+  /** This process's name in the cluster (and its `node` actor's id). */
+  processId: string;
+  /** Actor partitions, the same for every process of a cluster. */
+  partitions: number;
+  /** Leader and partition lease TTL. */
+  leaseTtlMs: number;
 }
 
 export interface ConfigInput {
@@ -40,6 +52,10 @@ export interface ConfigInput {
   httpHost?: string;
   apiKeysFile?: string;
   writeRateLimit?: number;
+  mqtt?: MqttInput;
+  processId?: string;
+  partitions?: number;
+  leaseTtlMs?: number;
 }
 
 /** Flags override env, env overrides defaults; a bad value fails here, at start, by name. */
@@ -64,7 +80,30 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     httpHost: input.httpHost ?? env.EDGEPLANE_HTTP_HOST ?? '127.0.0.1',
     apiKeysFile: input.apiKeysFile ?? (env.EDGEPLANE_API_KEYS || undefined),
     writeRateLimit: positiveInt('write-rate-limit', input.writeRateLimit ?? env.EDGEPLANE_WRITE_RATE_LIMIT ?? 500),
+    mqtt: resolveMqttSettings(input.mqtt, env),
+    processId: processIdOf(input.processId ?? env.EDGEPLANE_PROCESS_ID, dataDir),
+    partitions: bounded('partitions', input.partitions ?? env.EDGEPLANE_PARTITIONS ?? DEFAULT_PARTITIONS, 1, MAX_PARTITIONS),
+    leaseTtlMs: bounded('lease-ttl-ms', input.leaseTtlMs ?? env.EDGEPLANE_LEASE_TTL_MS ?? 3000, 600, 600_000),
   };
+}
+
+function bounded(name: string, value: unknown, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`, { name, value });
+  return n;
+}
+
+/**
+ * By default the host name plus a hash of the data dir: stable across restarts, so a restarted
+ * process takes its own leases back at once instead of waiting out their TTL.
+ */
+function processIdOf(given: string | undefined, dataDir: string): string {
+  if (given !== undefined) {
+    if (!/^[A-Za-z0-9_\-:@]{1,64}$/.test(given)) throw new ConfigError(`--process-id must be 1–64 of A-Z a-z 0-9 _ - : @ (got ${JSON.stringify(given)})`, { processId: given });
+    return given;
+  }
+  const host = hostname().replace(/[^A-Za-z0-9_\-]/g, '-').slice(0, 40) || 'host';
+  return `${host}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 8)}`;
 }
 
 function positiveInt(name: string, value: unknown, allowZero = false): number {

@@ -1,6 +1,6 @@
 import type { NatsConnection } from 'nats';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createActorHost, createRegistry, type ActorHost, type AnyDecider, type DeciderRegistry } from './actors/index.js';
 import type { ControlPlaneConfig } from './config.js';
 import { getSqliteSnapshotStore, openEventStore, type EventStore, type SnapshotStore } from './eventstore/index.js';
@@ -11,7 +11,15 @@ import { createJetStreamPublisher } from './transport/jetstreamPublisher.js';
 import { openReadModelDb, type ProjectionRunner } from './projections/index.js';
 import { startProjectionThread } from './projections/projectionThread.js';
 import { startProcessManagers, type ProcessRunner } from './processes/processManager.js';
-import { localSender } from './processes/localSender.js';
+import { routerSender } from './processes/routerSender.js';
+import { createCommandRouter } from './actors/commandRouter.js';
+import { createCommandBus } from './transport/commandBus.js';
+import { openKvLeaseStore } from './cluster/leaseStore.js';
+import { startPresence } from './cluster/presence.js';
+import { startCluster, type Cluster } from './cluster/cluster.js';
+import { checkClusterPartitions } from './cluster/clusterConfig.js';
+import { recordLeadership, startNodeHeartbeat } from './cluster/leadershipEvents.js';
+import type { Fence } from './eventstore/eventStore.js';
 import { actuationsProcess } from './processes/actuations.process.js';
 import { interactionsProcess } from './processes/interactions.process.js';
 import { blockSyncProcess } from './processes/blockSync.process.js';
@@ -23,20 +31,26 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { loadApiKeys } from './api/auth.js';
 import { ConfigError } from './shared/errors.js';
+import { createMqttBridgeSlot, embeddedMqttConfig, type MqttBridge } from './mqtt/index.js';
 
 export interface ControlPlane {
   natsUrl: string;
   store: EventStore;
   registry: DeciderRegistry;
   host: ActorHost;
-  relay: Relay;
+  /** The relay while this process leads (the relay is a leader-only singleton). */
+  readonly relay: Relay | undefined;
+  cluster: Cluster;
   nc: NatsConnection;
   /** The read models (SQLite, `<data-dir>/readmodels.db`) and the runner that keeps them. */
   readModels: Database.Database;
   projections: ProjectionRunner;
-  processes: ProcessRunner;
+  /** The process managers while this process leads. */
+  readonly processes: ProcessRunner | undefined;
   /** The HTTP API's base URL, when it runs. */
   httpUrl: string | undefined;
+  /** The MQTT bridge while this process leads (`--mqtt`). */
+  readonly mqtt: MqttBridge | undefined;
   stop(): Promise<void>;
 }
 
@@ -109,72 +123,118 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   let natsUrl = config.natsUrl;
   if (!natsUrl) {
     const previous = await reclaimEmbeddedNats(runtimeFile, logger);
-    natsServer = await startNatsServer({ dataDir: join(config.dataDir, 'nats'), port: previous, logger: logger.child({ component: 'nats-server' }) });
+    const extraConfig = config.mqtt && embeddedMqttConfig(config.mqtt, config);
+    natsServer = await startNatsServer({ dataDir: join(config.dataDir, 'nats'), port: previous, extraConfig, logger: logger.child({ component: 'nats-server' }) });
     natsUrl = natsServer.url;
     logger.info({ url: natsUrl, natsPid: natsServer.pid }, 'embedded nats-server started');
   }
-  const nc = await connectNats({ servers: natsUrl, name: `edgeplane-${process.pid}`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats' }) });
-  await ensureJetStream(nc, { replicas: config.replicas });
+  const nc = await connectNats({ servers: natsUrl, name: `edgeplane-${config.processId}`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats' }) });
+  await checkClusterPartitions(nc, config.partitions);
+  await ensureJetStream(nc, { replicas: config.replicas, partitions: config.partitions });
 
   const store = openEventStore(config.store, logger);
   const snapshots: SnapshotStore = getSqliteSnapshotStore({ path: join(config.dataDir, 'snapshots.db') });
   const registry = createRegistry(deciders);
+  const bus = createCommandBus(nc, { partitions: config.partitions });
   const host: ActorHost = createActorHost({
     store,
     registry,
     snapshots,
     snapshotEvery: config.snapshotEvery,
     idleMs: config.idleMs,
+    partitions: config.partitions,
     logger: logger.child({ component: 'actor-host' }),
     enrich: interactionRolesEnricher((kind, id) => host.inspect(kind, id)),
   });
-  const relay = startRelayThread(
-    { store: config.store, nats: { servers: natsUrl, user: config.natsUser, pass: config.natsPass }, logLevel: logger.level },
-    logger.child({ component: 'relay' }),
-  );
-  await host.consume(nc);
+  const dispatch = createCommandRouter(host, bus);
 
-  // Read models, then the process managers that react to events with commands.
+  // Read models: every process keeps its own, for its API.
   const projections = await startProjectionThread(
     { store: config.store, readModels: join(config.dataDir, 'readmodels.db'), logLevel: logger.level },
     logger.child({ component: 'projections' }),
   );
   const readModels = projections.db;
   const publisher = createJetStreamPublisher(nc);
-  const sender = localSender(host);
-  const pmLogger = logger.child({ component: 'process' });
-  // Their own file: the projection thread writes readmodels.db, and a lock wait on this thread
-  // would stall the actor host.
-  const processDb = openReadModelDb(join(config.dataDir, 'processes.db'));
-  const processes = startProcessManagers({
-    store,
-    db: processDb,
-    logger: pmLogger,
-    managers: [
-      actuationsProcess({ publisher, logger: pmLogger }),
-      interactionsProcess({ sender, logger: pmLogger }),
-      blockSyncProcess({
-        nc,
-        publisher,
-        sender,
-        logger: pmLogger,
-        blocks: {
-          read: async (id) => {
-            const { state, revision } = await host.inspect('block', id);
-            return { data: (state as { data: Record<string, unknown> | null }).data, revision };
+  // The process managers' checkpoint is shared by whoever leads: beside a shared SQLite store,
+  // else in this process's data dir (a new leader then re-sends reactions, which are idempotent).
+  const processDb = openReadModelDb(config.store.startsWith('sqlite:') ? join(dirname(config.store.slice(7)), 'processes.db') : join(config.dataDir, 'processes.db'));
+
+  const mqtt = createMqttBridgeSlot(config.mqtt, { nc, partitions: config.partitions, replicas: config.replicas, logger: logger.child({ component: 'mqtt' }) });
+  /** The leader-only singletons: the relay and the process managers, all under one fencing token. */
+  let relay: Relay | undefined;
+  let processes: ProcessRunner | undefined;
+  const startSingletons = (token: number) => {
+    const fence: Fence = { key: 'leader', token };
+    const sender = routerSender(dispatch, [fence]);
+    const pmLogger = logger.child({ component: 'process', leaderToken: token });
+    relay = startRelayThread(
+      { store: config.store, nats: { servers: natsUrl, user: config.natsUser, pass: config.natsPass }, logLevel: logger.level },
+      logger.child({ component: 'relay' }),
+    );
+    processes = startProcessManagers({
+      store,
+      db: processDb,
+      logger: pmLogger,
+      managers: [
+        actuationsProcess({ publisher, logger: pmLogger }),
+        interactionsProcess({ sender, logger: pmLogger }),
+        blockSyncProcess({
+          nc,
+          publisher,
+          sender,
+          logger: pmLogger,
+          blocks: {
+            read: async (id) => {
+              const { state, revision } = await host.inspect('block', id);
+              return { data: (state as { data: Record<string, unknown> | null }).data, revision };
+            },
           },
-        },
-      }),
-      otaProcess({ sender, logger: pmLogger, attemptTimeoutMs: config.otaAttemptTimeoutMs }),
-      livenessProcess({ sender, logger: pmLogger, timeoutMs: config.heartbeatTimeoutMs }),
-    ],
+        }),
+        otaProcess({ sender, logger: pmLogger, attemptTimeoutMs: config.otaAttemptTimeoutMs }),
+        livenessProcess({ sender, logger: pmLogger, timeoutMs: config.heartbeatTimeoutMs }),
+      ],
+    });
+    mqtt.start();
+  };
+  const stopSingletons = async () => {
+    const [r, p] = [relay, processes];
+    relay = undefined;
+    processes = undefined;
+    await Promise.all([p?.stop(), r?.stop(), mqtt.stop()]);
+  };
+
+  const leases = await openKvLeaseStore(nc, { ttlMs: config.leaseTtlMs, replicas: config.replicas });
+  const cluster = startCluster({
+    nc,
+    processId: config.processId,
+    ttlMs: config.leaseTtlMs,
+    partitions: config.partitions,
+    host,
+    leases,
+    presence: startPresence(nc, config.processId),
+    logger: logger.child({ component: 'cluster', processId: config.processId }),
+    leadership: {
+      async gained(token) {
+        // From now on the store refuses anything the previous leader still tries to write.
+        await store.raiseFence({ key: 'leader', token });
+        startSingletons(token);
+        recordLeadership(dispatch, config.processId, { gained: token }, logger);
+      },
+      async lost(token, reason) {
+        await stopSingletons();
+        recordLeadership(dispatch, config.processId, { lost: token, reason }, logger);
+      },
+    },
   });
+  await cluster.ready;
+  const stopHeartbeat = startNodeHeartbeat(dispatch, config.processId, Math.max(1000, Math.floor(config.heartbeatTimeoutMs / 3)), logger.child({ component: 'cluster' }));
 
   let api: FastifyInstance | undefined;
   let httpUrl: string | undefined;
   if (config.httpPort !== null) {
     if (!apiKeys) logger.warn('THE HTTP API IS OPEN: no --api-keys, anyone on this machine is an admin (loopback only)');
-    api = buildApp({ host, store, registry, readModels, projections, nats: nc, relay }, {
+    const apiHost = { dispatch, inspect: host.inspect, get metrics() { return host.metrics; } };
+    api = buildApp({ host: apiHost, store, registry, readModels, projections, nats: nc, relay: { get position() { return relay?.position ?? 0; } }, cluster }, {
       logger: logger.child({ component: 'http' }),
       apiKeys,
       rateLimit: { perSecond: config.writeRateLimit, burst: config.writeRateLimit * 2 },
@@ -195,21 +255,32 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     store,
     registry,
     host,
-    relay,
+    get relay() {
+      return relay;
+    },
+    cluster,
     nc,
     readModels,
     projections,
-    processes,
+    get processes() {
+      return processes;
+    },
     httpUrl,
+    get mqtt() {
+      return mqtt.bridge;
+    },
     stop() {
       stopping ??= (async () => {
         await api?.close();
-        await processes.stop();
+        stopHeartbeat();
+        // Gives the leases back (singletons stopped, partitions drained) so survivors take over at once.
+        await cluster.stop();
+        await stopSingletons();
         await host.stop();
         await projections.stop();
         processDb.close();
         publisher.close();
-        await relay.stop();
+        bus.close();
         await nc.drain().catch(() => undefined);
         await store.close();
         snapshots.close();

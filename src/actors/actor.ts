@@ -1,15 +1,18 @@
-import type { AppendResult, EventData, EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import type { AppendResult, EventData, EventStore, Fence, RecordedEvent } from '../eventstore/eventStore.js';
 import type { Snapshot, SnapshotStore } from '../eventstore/snapshotStore.js';
 import {
   DeciderFailedError,
   DuplicateEventIdError,
+  FencedError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
+  NotPartitionOwnerError,
   isDomainRejection,
   isEdgeplaneError,
   toErrorBody,
 } from '../shared/errors.js';
 import { deriveEventId, streamName } from '../shared/ids.js';
+import { partitionOf } from '../shared/partition.js';
 import type { Logger } from '../shared/logger.js';
 import type { CommandRequest, CommandResult } from './commandEnvelope.js';
 import type { AnyDecider, Command } from './decider.js';
@@ -22,6 +25,14 @@ export interface ActorDeps {
   now: () => Date;
   /** Adds what a command's decider needs from elsewhere, in mailbox order, just before deciding. */
   enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
+  /**
+   * The partition fence this actor's appends carry: undefined when the host is not partitioned
+   * (every actor is local), null when this process no longer holds the actor's partition.
+   */
+  partitionFence?: (kind: string, id: string) => Fence | null | undefined;
+  partitions?: number;
+  /** Told when the store refused a partition fence: the partition has a newer holder. */
+  onPartitionFenced?: (err: FencedError) => void;
   metrics: HostMetrics;
 }
 
@@ -32,6 +43,8 @@ export interface HostMetrics {
   appends: number;
   eventsAppended: number;
   appendSeconds: number;
+  /** Appends refused because a newer leader or partition holder exists. */
+  fenced: number;
 }
 
 interface Pending {
@@ -40,6 +53,8 @@ interface Pending {
   withEvents: boolean;
   resolve: (r: CommandResult) => void;
 }
+
+const isPartitionFence = (e: FencedError) => e.key.startsWith('partition.');
 
 /** Commands remembered per actor so a redelivery or a client retry gets the original answer. */
 const RECENT_COMMANDS = 1024;
@@ -100,12 +115,17 @@ export class Actor {
           if (this.deps.enrich) for (const p of turn) p.request = await this.deps.enrich(this.kind, this.id, p.request);
           await this.runTurn(turn);
         } catch (err) {
-          if (err instanceof DuplicateEventIdError) {
-            // A command in the turn was applied before, longer ago than the actor remembers:
-            // run the turn's commands one by one so only that one is answered as a duplicate.
+          if (err instanceof DuplicateEventIdError || (err instanceof FencedError && !isPartitionFence(err))) {
+            // A command in the turn was applied before, longer ago than the actor remembers, or
+            // was sent by a replaced leader: run the turn's commands one by one so only that one
+            // is answered as a duplicate or refused.
             this.loaded = false;
             await this.runSingly(turn);
             continue;
+          }
+          if (err instanceof FencedError) {
+            this.deps.metrics.fenced++;
+            this.deps.onPartitionFenced?.(err);
           }
           // The store failed (not a domain outcome): answer every command in the turn, forget the
           // cached state so the next turn starts from what is really stored.
@@ -131,6 +151,10 @@ export class Actor {
           const events = at === undefined ? [] : await this.deps.store.readStream(this.stream, { fromRevision: at }).then((es) => es.filter((e) => e.metadata.commandId === p.request.id));
           const last = events.at(-1);
           p.resolve({ ok: true, commandId: p.request.id, revision: last?.revision ?? -1, position: last?.position ?? -1, events, duplicate: true });
+        } else if (err instanceof FencedError && !isPartitionFence(err)) {
+          this.deps.metrics.fenced++;
+          this.deps.logger.warn({ stream: this.stream, command: p.request.type, fence: err.key, token: err.token, current: err.current }, 'command from a replaced singleton refused');
+          p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err) });
         } else {
           p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err), retryable: true });
         }
@@ -148,7 +172,7 @@ export class Actor {
       }
       try {
         const started = performance.now();
-        const appended = await this.deps.store.append(this.stream, outcome.events, this.revision === -1 ? 'no_stream' : this.revision);
+        const appended = await this.deps.store.append(this.stream, outcome.events, this.revision === -1 ? 'no_stream' : this.revision, { fences: outcome.fences });
         const m = this.deps.metrics;
         m.appends++;
         m.eventsAppended += outcome.events.length;
@@ -177,6 +201,12 @@ export class Actor {
     const ranges = new Map<string, [number, number]>();
     const results: Array<CommandResult | { pending: [number, number] } | { replay: [number, number] }> = [];
     const timestamp = this.deps.now().toISOString();
+    const partitionFence = this.deps.partitionFence?.(this.kind, this.id);
+    if (partitionFence === null) throw new NotPartitionOwnerError(partitionOf(this.kind, this.id, this.deps.partitions));
+    // The oldest token per key: if any command's sender was replaced, the append is refused and
+    // the turn is redone one command at a time, so only that command is refused.
+    const fences = new Map<string, number>();
+    if (partitionFence) fences.set(partitionFence.key, partitionFence.token);
     for (const { request } of turn) {
       const seen = this.recent.get(request.id) ?? ranges.get(request.id);
       if (seen) {
@@ -211,24 +241,31 @@ export class Actor {
       }
       state = next;
       const first = revision + 1;
+      let recorded: Record<string, number> | undefined;
+      if (partitionFence || request.fences) {
+        recorded = {};
+        if (partitionFence) recorded[partitionFence.key] = partitionFence.token;
+        for (const f of request.fences ?? []) {
+          recorded[f.key] = f.token;
+          fences.set(f.key, Math.min(fences.get(f.key) ?? f.token, f.token));
+        }
+      }
       produced.forEach((e, i) => {
-        events.push({
-          id: deriveEventId(this.kind, this.id, request.id, i),
-          type: e.type,
-          data: e.data,
-          metadata: {
-            commandId: request.id,
-            correlationId: request.correlationId ?? request.id,
-            causationId: request.causationId ?? request.id,
-            timestamp,
-          },
-        });
+        const metadata: EventData['metadata'] = {
+          commandId: request.id,
+          correlationId: request.correlationId ?? request.id,
+          causationId: request.causationId ?? request.id,
+          timestamp,
+        };
+        // The tokens it was written under, so an audit can show no two holders' writes interleave.
+        if (recorded) metadata.fences = recorded;
+        events.push({ id: deriveEventId(this.kind, this.id, request.id, i), type: e.type, data: e.data, metadata });
       });
       revision += produced.length;
       ranges.set(request.id, [first, revision]);
       results.push({ pending: [first, revision] });
     }
-    return { state, events, ranges, results };
+    return { state, events, ranges, results, fences: [...fences].map(([key, token]) => ({ key, token })) };
   }
 
   /** Resolves every command of the turn: new events as appended, replays read back from the store. */

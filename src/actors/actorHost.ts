@@ -1,10 +1,12 @@
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
-import type { EventStore } from '../eventstore/eventStore.js';
+import type { EventStore, Fence } from '../eventstore/eventStore.js';
 import type { SnapshotStore } from '../eventstore/snapshotStore.js';
-import { InvalidIdError, toErrorBody, type ErrorBody } from '../shared/errors.js';
+import { InvalidIdError, WrongPartitionError, toErrorBody, type ErrorBody, type FencedError } from '../shared/errors.js';
+import { DEFAULT_PARTITIONS, partitionOf } from '../shared/partition.js';
+import { resetPartitionConsumer } from '../transport/jetstreamSetup.js';
 import { validateId, validateKind } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { CONSUMER_ACTOR_HOST, HEADER, STREAM_COMMANDS, parseCommandSubject } from '../transport/subjects.js';
+import { HEADER, STREAM_COMMANDS, parseCommandSubject, partitionConsumer } from '../transport/subjects.js';
 import { Actor, type HostMetrics } from './actor.js';
 import { DEFAULT_MAX_COMMAND_BYTES, parseCommandMessage, type CommandRequest, type CommandResult } from './commandEnvelope.js';
 import type { DeciderRegistry } from './registry.js';
@@ -22,6 +24,10 @@ export interface ActorHostOptions {
   now?: () => Date;
   /** Adds what a command's decider needs from elsewhere (e.g. device roles), before it is decided. */
   enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
+  /** Actor partitions (a cluster-wide constant; default 16). */
+  partitions?: number;
+  /** Told when the store says another process now holds one of ours. */
+  onPartitionLost?: (partition: number) => void;
 }
 
 export interface ActorHost {
@@ -32,8 +38,20 @@ export interface ActorHost {
   readonly activeActors: number;
   /** Drops idle actors now (the timer does it every idleMs / 2). */
   passivateIdle(olderThanMs?: number): number;
-  /** Starts consuming `ep.cmd.>` from JetStream. */
+  /** Starts consuming every partition's commands from JetStream, unfenced (one process alone). */
   consume(nc: NatsConnection): Promise<void>;
+  /**
+   * Takes a partition under a lease: records its token with the store (so the previous holder's
+   * appends are refused from now on), starts its consumer afresh and consumes it.
+   */
+  acquirePartition(nc: NatsConnection, partition: number, token: number): Promise<void>;
+  /** Stops consuming a partition, waits for its commands in flight, and forgets its actors. */
+  releasePartition(partition: number): Promise<void>;
+  /** Partitions consumed here, or 'all' (unpartitioned). */
+  readonly held: readonly number[] | 'all';
+  /** Whether this process runs the actor's commands (else they go over the command bus). */
+  owns(kind: string, id: string): boolean;
+  readonly partitions: number;
   readonly processedMessages: number;
   readonly metrics: Readonly<HostMetrics>;
   stop(): Promise<void>;
@@ -53,12 +71,31 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     logger: logger.child({ component: 'actor' }),
     now: opts.now ?? (() => new Date()),
     enrich: opts.enrich,
-    metrics: { commands: 0, rejections: 0, appends: 0, eventsAppended: 0, appendSeconds: 0 } as HostMetrics,
+    partitions: opts.partitions ?? DEFAULT_PARTITIONS,
+    partitionFence: (kind: string, id: string): Fence | null | undefined => {
+      if (mode === 'all') return undefined;
+      const held = consumers.get(partitionOf(kind, id, partitionCount));
+      return held ? { key: `partition.${held.partition}`, token: held.token! } : null;
+    },
+    onPartitionFenced: (err: FencedError) => {
+      const partition = Number(err.key.slice('partition.'.length));
+      logger.warn({ partition, token: err.token, newer: err.current }, 'partition taken by a newer holder: releasing it');
+      if (consumers.has(partition)) void releasePartition(partition).then(() => opts.onPartitionLost?.(partition));
+    },
+    metrics: { commands: 0, rejections: 0, appends: 0, eventsAppended: 0, appendSeconds: 0, fenced: 0 } as HostMetrics,
   };
-  let messages: ConsumerMessages | undefined;
-  let intake: Promise<void> | undefined;
+  const partitionCount = deps.partitions;
+  /** 'all': one process alone, every partition consumed unfenced; 'leased': only those held. */
+  let mode: 'all' | 'leased' = 'all';
+  interface PartitionIntake {
+    partition: number;
+    token: number | undefined;
+    messages: ConsumerMessages;
+    intake: Promise<void>;
+    inFlight: Set<Promise<void>>;
+  }
+  const consumers = new Map<number, PartitionIntake>();
   let processedMessages = 0;
-  const inFlight = new Set<Promise<void>>();
   let nc: NatsConnection | undefined;
 
   function actorFor(kind: string, id: string): Actor {
@@ -101,7 +138,10 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     let batch = false;
     try {
       const address = parseCommandSubject(m.subject);
-      if (!address) throw new InvalidIdError('command subject', m.subject, 'expected ep.cmd.<kind>.<id>');
+      if (!address) throw new InvalidIdError('command subject', m.subject, 'expected ep.cmd.<partition>.<kind>.<id>');
+      // Only the partition's holder runs an actor: a command filed under another partition would
+      // run it on a second process.
+      if (address.partition !== partitionOf(address.kind, address.id, partitionCount)) throw new WrongPartitionError(m.subject, partitionOf(address.kind, address.id, partitionCount));
       const parsed = parseCommandMessage(m.data, maxCommandBytes);
       batch = parsed.batch;
       const results = await dispatch(address.kind, address.id, parsed.commands, { withEvents: replyTo !== undefined });
@@ -126,6 +166,38 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     }
   }
 
+  async function startIntake(conn: NatsConnection, partition: number, token: number | undefined): Promise<void> {
+    const consumer = await conn.jetstream().consumers.get(STREAM_COMMANDS, partitionConsumer(partition));
+    const messages = await consumer.consume({ max_messages: 1024, threshold_messages: 256 });
+    const inFlight = new Set<Promise<void>>();
+    const intake = (async () => {
+      for await (const m of messages) {
+        const p = handle(m).catch((err: unknown) => logger.error({ err }, 'command handling failed'));
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+    })();
+    consumers.set(partition, { partition, token, messages, intake, inFlight });
+  }
+
+  async function releasePartition(partition: number): Promise<void> {
+    const held = consumers.get(partition);
+    if (!held) return;
+    // With nats 2.29 against server 2.9, stop() ends the iterator (close() can hang).
+    held.messages.stop();
+    await held.intake;
+    await Promise.allSettled([...held.inFlight]);
+    consumers.delete(partition);
+    forgetActors(partition);
+  }
+
+  /** Cached state of a partition's actors may be stale once another process has written them. */
+  function forgetActors(partition: number): void {
+    for (const [key, actor] of actors) {
+      if (partitionOf(actor.kind, actor.id, partitionCount) === partition && actor.idle) actors.delete(key);
+    }
+  }
+
   return {
     dispatch,
     async inspect(kind, id) {
@@ -147,24 +219,32 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
 
     async consume(conn) {
       nc = conn;
-      const consumer = await conn.jetstream().consumers.get(STREAM_COMMANDS, CONSUMER_ACTOR_HOST);
-      messages = await consumer.consume({ max_messages: 4096, threshold_messages: 1024 });
-      const iterator = messages;
-      intake = (async () => {
-        for await (const m of iterator) {
-          const p = handle(m).catch((err: unknown) => logger.error({ err }, 'command handling failed'));
-          inFlight.add(p);
-          void p.finally(() => inFlight.delete(p));
-        }
-      })();
+      mode = 'all';
+      for (let p = 0; p < partitionCount; p++) await startIntake(conn, p, undefined);
     },
+
+    async acquirePartition(conn, partition, token) {
+      nc = conn;
+      mode = 'leased';
+      if (consumers.has(partition)) return;
+      await store.raiseFence({ key: `partition.${partition}`, token });
+      forgetActors(partition);
+      await resetPartitionConsumer(await conn.jetstreamManager(), partition);
+      await startIntake(conn, partition, token);
+    },
+
+    releasePartition,
+    get held() {
+      return mode === 'all' ? 'all' : [...consumers.keys()].sort((a, b) => a - b);
+    },
+    owns(kind, id) {
+      return mode === 'all' || consumers.has(partitionOf(kind, id, partitionCount));
+    },
+    partitions: partitionCount,
 
     async stop() {
       clearInterval(passivation);
-      // With nats 2.29 against server 2.9, stop() ends the iterator (close() can hang).
-      messages?.stop();
-      await intake;
-      await Promise.allSettled([...inFlight]);
+      await Promise.all([...consumers.keys()].map((p) => releasePartition(p)));
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../eventstore/eventStore.js';
+import type { Fence, RecordedEvent } from '../eventstore/eventStore.js';
 import { InvalidCommandError, PayloadTooLargeError, type ErrorBody } from '../shared/errors.js';
 import { validateId } from '../shared/ids.js';
 import { validateTypeName } from '../transport/subjects.js';
@@ -15,6 +15,8 @@ export interface CommandRequest {
   expectedRevision?: number;
   correlationId?: string;
   causationId?: string;
+  /** Fencing tokens of the singleton that sent it (e.g. `{key: 'leader', token}`); refused once stale. */
+  fences?: Fence[];
 }
 
 /**
@@ -63,5 +65,19 @@ export function validateCommand(c: unknown, index?: number): CommandRequest {
   }
   if (o.correlationId !== undefined) out.correlationId = validateId(o.correlationId, `${where} correlationId`);
   if (o.causationId !== undefined) out.causationId = validateId(o.causationId, `${where} causationId`);
+  if (o.fences !== undefined) out.fences = validateFences(o.fences, where);
   return out;
+}
+
+const FENCE_KEY = /^[a-z][a-z0-9.]{0,63}$/;
+
+function validateFences(fences: unknown, where: string): Fence[] {
+  if (!Array.isArray(fences) || fences.length > 4) throw new InvalidCommandError(`${where} fences must be an array of at most 4 {key, token}`);
+  return fences.map((f: unknown) => {
+    const { key, token } = (f ?? {}) as { key?: unknown; token?: unknown };
+    if (typeof key !== 'string' || !FENCE_KEY.test(key) || !Number.isSafeInteger(token) || (token as number) < 0) {
+      throw new InvalidCommandError(`${where} fence must be {key: lower-case name, token: integer ≥ 0}`, { fence: f });
+    }
+    return { key, token: token as number };
+  });
 }

@@ -13,6 +13,7 @@ import { brewbloxRoutes } from './routes/brewblox.js';
 import { daemonRoutes } from './routes/daemons.js';
 import { gatewayRoutes } from './routes/gateways.js';
 import { healthRoutes } from './routes/health.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
@@ -42,6 +43,7 @@ export function buildApp(deps: ApiDeps, opts: ApiOptions & { logger?: Logger } =
   app.register(blockRoutes(deps), { prefix: '/v1/blocks' });
   app.register(gatewayRoutes(deps), { prefix: '/v1/gateways' });
   app.register(streamRoutes(deps), { prefix: '/v1/stream' });
+  app.register(clusterRoutes(deps), { prefix: '/v1/cluster' });
   app.register(brewbloxRoutes(deps));
   return app;
 }

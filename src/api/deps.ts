@@ -5,6 +5,7 @@ import type { DeciderRegistry } from '../actors/registry.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import type { ProjectionRunner } from '../projections/projectionRunner.js';
 import type { ApiKey } from './auth.js';
+import type { ClusterStatus } from '../cluster/cluster.js';
 
 /** What the API needs from the control plane; `buildApp` takes nothing else. */
 export interface ApiOptions {
@@ -18,6 +19,8 @@ export interface ApiDeps {
   /** For /readyz and /metrics, when the API runs inside a control plane. */
   nats?: { isClosed(): boolean; isDraining(): boolean };
   relay?: { readonly position: number };
+  /** Leases and placement, for `/v1/cluster`. */
+  cluster?: { status(): ClusterStatus; readonly isLeader: boolean };
   store: EventStore;
   registry: DeciderRegistry;
   readModels: Database.Database;

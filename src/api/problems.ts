@@ -4,6 +4,7 @@ import { toErrorBody, type ErrorBody } from '../shared/errors.js';
 /** HTTP knows codes; the domain never knows HTTP. Domain rejections not listed here are 422. */
 const STATUS: Record<string, number> = {
   ERR_INVALID_ID: 400,
+  ERR_WRONG_PARTITION: 400,
   ERR_INVALID_COMMAND: 400,
   ERR_INVALID_QUERY: 400,
   ERR_UNKNOWN_COMMAND: 400,

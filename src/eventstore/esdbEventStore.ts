@@ -17,9 +17,9 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from '../shared/errors.js';
+import { FencedError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AppendResult, EventData, EventStore, ExpectedRevision, RecordedEvent } from './eventStore.js';
+import type { AppendOptions, AppendResult, EventData, EventStore, ExpectedRevision, Fence, RecordedEvent } from './eventStore.js';
 
 export interface EsdbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false` or a cluster `esdb+discover://…`. */
@@ -89,12 +89,53 @@ export function getEsdbEventStore(opts: EsdbEventStoreOptions): EventStore {
     if (closed) throw new StoreClosedError();
   };
 
+  /**
+   * Fences live in one stream per key (`ep-fence-<key>`, an event per new token). EventStoreDB has
+   * no multi-stream transaction, so an append's fence check is a read just before the write: a
+   * holder replaced in the milliseconds between the two can still land one append. The per-stream
+   * expected revision still stops two holders interleaving on the same actor.
+   */
+  const fenceStream = (key: string) => `ep-fence-${key}`;
+  async function currentToken(key: string): Promise<{ token: number; revision: number | undefined }> {
+    try {
+      for await (const resolved of client.readStream(fenceStream(key), { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (resolved.event) return { token: Number((resolved.event.data as { token: number }).token), revision: Number(resolved.event.revision) };
+      }
+    } catch (e) {
+      if (!(e instanceof EsdbStreamNotFoundError)) throw e;
+    }
+    return { token: 0, revision: undefined };
+  }
+  async function checkFences(fences: readonly Fence[] | undefined): Promise<void> {
+    for (const f of fences ?? []) {
+      const { token } = await currentToken(f.key);
+      if (token > f.token) throw new FencedError(f.key, f.token, token);
+    }
+  }
+
   return {
     name: 'esdb',
 
-    async append(stream, events: readonly EventData[], expected): Promise<AppendResult> {
+    async raiseFence(fence) {
+      guard();
+      for (;;) {
+        const { token, revision } = await currentToken(fence.key);
+        if (token >= fence.token) return token;
+        try {
+          await client.appendToStream(fenceStream(fence.key), jsonEvent({ type: 'FenceRaised', data: { token: fence.token } }), {
+            expectedRevision: revision === undefined ? NO_STREAM : BigInt(revision),
+          });
+          return fence.token;
+        } catch (e) {
+          if (!(e instanceof WrongExpectedVersionError)) throw e;
+        }
+      }
+    },
+
+    async append(stream, events: readonly EventData[], expected, o: AppendOptions = {}): Promise<AppendResult> {
       guard();
       if (events.length === 0) throw new RangeError('append needs at least one event');
+      await checkFences(o.fences);
       try {
         const result = await client.appendToStream(
           stream,

@@ -39,6 +39,19 @@ export function serializeEvent(e: RecordedEvent): string {
   return fast ? fast.call(e) : JSON.stringify(e);
 }
 
+/**
+ * A fencing token: the revision of the lease its writer holds (`leader`, `partition.<n>`). The
+ * store remembers the newest token per key and refuses an append carrying an older one.
+ */
+export interface Fence {
+  key: string;
+  token: number;
+}
+
+export interface AppendOptions {
+  fences?: readonly Fence[];
+}
+
 export type ExpectedRevision = 'no_stream' | 'any' | 'stream_exists' | number;
 
 export interface AppendResult {
@@ -71,7 +84,10 @@ export interface SubscribeAllOptions {
 
 export interface EventStore {
   readonly name: string;
-  append(stream: string, events: readonly EventData[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Throws FencedError when a fence's token is older than the newest the store has seen for its key. */
+  append(stream: string, events: readonly EventData[], expected: ExpectedRevision, opts?: AppendOptions): Promise<AppendResult>;
+  /** Records a new holder's token (no-op when a newer one is known); returns the newest token for the key. */
+  raiseFence(fence: Fence): Promise<number>;
   /** Throws StreamNotFoundError when the stream has no events. */
   readStream(stream: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The stream's last revision, or undefined when it has no events. */

@@ -5,7 +5,7 @@ import { BroadcastChannel, Worker } from 'node:worker_threads';
 import { StoreClosedError, StreamNotFoundError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { workerUrl } from '../shared/workerUrl.js';
-import { SERIALIZED, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
+import { SERIALIZED, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
 import { followAll } from './followAll.js';
 import { SCHEMA, createSqliteWriter, reviveError, type AppendOutcome, type AppendRequest, type SerializedError } from './sqliteWriter.js';
 
@@ -172,7 +172,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   return {
     name: 'sqlite',
 
-    append(stream, events: readonly EventData[], expected) {
+    append(stream, events: readonly EventData[], expected, o: AppendOptions = {}) {
       if (closed) return Promise.reject(new StoreClosedError());
       if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
       const request: AppendRequest = {
@@ -180,10 +180,21 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
         expected,
         events: events.map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e.data ?? null), metadata: JSON.stringify(e.metadata ?? {}) })),
       };
+      if (o.fences && o.fences.length > 0) request.fences = o.fences;
       return new Promise<AppendResult>((resolve, reject) => {
         queue.push({ request, resolve, reject });
         scheduleSend();
       });
+    },
+
+    raiseFence(fence) {
+      if (closed) return Promise.reject(new StoreClosedError());
+      // Through the writer like an append, so it is ordered with the appends around it.
+      const request: AppendRequest = { stream: '', expected: 'any', events: [], fences: [fence] };
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ request, resolve, reject });
+        scheduleSend();
+      }).then((r) => r.position);
     },
 
     async readStream(stream, o: ReadStreamOptions = {}) {

@@ -1,18 +1,20 @@
 import type Database from 'better-sqlite3';
-import { DuplicateEventIdError, EdgeplaneError, WrongExpectedRevisionError } from '../shared/errors.js';
-import type { AppendResult, ExpectedRevision } from './eventStore.js';
+import { DuplicateEventIdError, EdgeplaneError, FencedError, WrongExpectedRevisionError } from '../shared/errors.js';
+import type { AppendResult, ExpectedRevision, Fence } from './eventStore.js';
 
 /** One append as the writer receives it: data and metadata already JSON text. */
 export interface AppendRequest {
   stream: string;
   expected: ExpectedRevision;
   events: Array<{ id: string; type: string; data: string; metadata: string }>;
+  fences?: readonly Fence[];
 }
 
 /** Errors cross the thread boundary as plain data and are revived as the same typed errors. */
 export type SerializedError =
   | { kind: 'wrong-revision'; stream: string; expected: ExpectedRevision; actual: number | 'no_stream' }
   | { kind: 'duplicate-id'; eventId: string; stream: string; storedAt?: { stream: string; revision: number } }
+  | { kind: 'fenced'; key: string; token: number; current: number }
   | { kind: 'other'; message: string; code?: string };
 
 export type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; error: SerializedError };
@@ -27,6 +29,10 @@ CREATE TABLE IF NOT EXISTS events (
   data      TEXT    NOT NULL,
   metadata  TEXT    NOT NULL,
   UNIQUE (stream, revision)
+);
+CREATE TABLE IF NOT EXISTS fences (
+  key    TEXT    PRIMARY KEY,             -- leader, partition.<n>
+  token  INTEGER NOT NULL                 -- the newest lease revision seen for the key
 );
 `;
 
@@ -45,13 +51,32 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
   const lastRevision = db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck();
   const byId = db.prepare('SELECT stream, revision, position FROM events WHERE id = ?');
   const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const fenceToken = db.prepare('SELECT token FROM fences WHERE key = ?').pluck();
+  const raiseToken = db.prepare('INSERT INTO fences (key, token) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET token = excluded.token WHERE excluded.token > fences.token');
   type Found = { stream: string; revision: number; position: number };
+
+  /** Checked in the write transaction, so no append with an old token lands after a newer token was seen. */
+  function checkFences(fences: readonly Fence[] | undefined): number {
+    let newest = 0;
+    for (const f of fences ?? []) {
+      const current = fenceToken.get(f.key) as number | undefined;
+      if (current !== undefined && current > f.token) throw new FencedError(f.key, f.token, current);
+      if (current === undefined || current < f.token) raiseToken.run(f.key, f.token);
+      newest = Math.max(newest, current ?? 0, f.token);
+    }
+    return newest;
+  }
 
   function appendOne(req: AppendRequest, progress: { inserted: boolean }): AppendResult {
     const { stream, events, expected } = req;
+    if (events.length === 0) {
+      // Only raising a fence (a new holder announcing its token).
+      return { nextRevision: -1, position: checkFencesRaise(req.fences ?? []) };
+    }
     const current = lastRevision.get(stream) as number | undefined;
     const replay = idempotentResult(req);
     if (replay) return replay;
+    checkFences(req.fences);
     checkExpected(stream, expected, current);
     progress.inserted = true;
     let revision = current ?? -1;
@@ -66,6 +91,15 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
       }
     }
     return { nextRevision: revision, position, firstPosition: position - events.length + 1 };
+  }
+
+  function checkFencesRaise(fences: readonly Fence[]): number {
+    let newest = 0;
+    for (const f of fences) {
+      raiseToken.run(f.key, f.token);
+      newest = Math.max(newest, fenceToken.get(f.key) as number);
+    }
+    return newest;
   }
 
   function idempotentResult({ stream, events, expected }: AppendRequest): AppendResult | undefined {
@@ -126,6 +160,7 @@ function checkExpected(stream: string, expected: ExpectedRevision, current: numb
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof WrongExpectedRevisionError) return { kind: 'wrong-revision', stream: e.stream, expected: e.expected, actual: e.actual };
   if (e instanceof DuplicateEventIdError) return { kind: 'duplicate-id', eventId: e.eventId, stream: e.stream, storedAt: e.storedAt };
+  if (e instanceof FencedError) return { kind: 'fenced', key: e.key, token: e.token, current: e.current };
   return { kind: 'other', message: e instanceof Error ? e.message : String(e), code: (e as { code?: string })?.code };
 }
 
@@ -135,6 +170,8 @@ export function reviveError(s: SerializedError): Error {
       return new WrongExpectedRevisionError(s.stream, s.expected, s.actual);
     case 'duplicate-id':
       return new DuplicateEventIdError(s.eventId, s.stream, s.storedAt);
+    case 'fenced':
+      return new FencedError(s.key, s.token, s.current);
     case 'other':
       return new EdgeplaneError(s.code ?? 'ERR_STORE_WRITE', `event store write failed: ${s.message}`, s.code ? { sqliteCode: s.code } : {});
   }

@@ -126,3 +126,26 @@ export function toErrorBody(e: unknown): ErrorBody {
   if (isDomainRejection(e)) return { code: e.code, message: e.message };
   return { code: 'ERR_INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
+
+/**
+ * A write carried a fencing token older than one already seen for its key: the writer (a leader
+ * or a partition holder) has been replaced and must stop. Never retried.
+ */
+export class FencedError extends EdgeplaneError {
+  constructor(readonly key: string, readonly token: number, readonly current: number) {
+    super('ERR_FENCED', `fenced: ${key} token ${token} is older than ${current}; this writer was replaced`, { key, token, current });
+  }
+}
+
+/** A command reached a process that does not hold its actor's partition (it moved): send it again. */
+export class NotPartitionOwnerError extends EdgeplaneError {
+  constructor(readonly partition: number) {
+    super('ERR_NOT_PARTITION_OWNER', `this process does not hold partition ${partition}; the command must go to its holder`, { partition });
+  }
+}
+
+export class WrongPartitionError extends EdgeplaneError {
+  constructor(readonly subject: string, readonly partition: number) {
+    super('ERR_WRONG_PARTITION', `command subject ${subject} names the wrong partition: this actor is in partition ${partition}`, { subject, partition });
+  }
+}

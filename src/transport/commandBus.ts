@@ -3,6 +3,7 @@ import { CommandTimeoutError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { createJetStreamPublisher, type PubAck } from './jetstreamPublisher.js';
 import { HEADER, commandSubject } from './subjects.js';
+import type { Fence } from '../eventstore/eventStore.js';
 
 /** What a sender puts on the wire; `id` defaults to a fresh UUID. */
 export interface OutgoingCommand {
@@ -12,6 +13,8 @@ export interface OutgoingCommand {
   expectedRevision?: number;
   correlationId?: string;
   causationId?: string;
+  /** Fencing tokens the append must carry (singleton work sends its leader token). */
+  fences?: Fence[];
 }
 
 export interface SendOptions {
@@ -40,7 +43,8 @@ function withId(c: OutgoingCommand): OutgoingCommand & { id: string } {
  * control plane restarts is kept), with an `Ep-Reply` header naming the inbox where the host
  * answers. `publish` also sets `Nats-Msg-Id` so a re-publish after a lost PubAck is dropped.
  */
-export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: number } = {}): CommandBus {
+export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: number; partitions?: number } = {}): CommandBus {
+  const subjectOf = (kind: string, id: string) => commandSubject(kind, id, opts.partitions);
   const publisher = createJetStreamPublisher(nc, { timeoutMs: opts.publishTimeoutMs ?? 5000 });
   const prefix = createInbox();
   const waiting = new Map<string, (body: unknown) => void>();
@@ -56,7 +60,7 @@ export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: 
   });
 
   async function request<R>(kind: string, id: string, body: unknown, timeoutMs: number): Promise<R> {
-    const subject = commandSubject(kind, id);
+    const subject = subjectOf(kind, id);
     const replyTo = `${prefix}.${n++}`;
     const h = natsHeaders();
     h.set(HEADER.reply, replyTo);
@@ -93,7 +97,7 @@ export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: 
       const body = Array.isArray(command) ? command.map(withId) : withId(command);
       const h = natsHeaders();
       h.set(HEADER.msgId, Array.isArray(body) ? `batch:${body[0]?.id}:${body.length}` : body.id);
-      return publisher.publish(commandSubject(kind, id), encoder.encode(JSON.stringify(body)), h);
+      return publisher.publish(subjectOf(kind, id), encoder.encode(JSON.stringify(body)), h);
     },
     close() {
       sub.unsubscribe();

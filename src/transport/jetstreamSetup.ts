@@ -4,11 +4,13 @@ import {
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
+  type ConsumerConfig,
   type JetStreamManager,
   type NatsConnection,
   type StreamConfig,
 } from 'nats';
-import { COMMANDS_FILTER, CONSUMER_ACTOR_HOST, EDGE_FILTER, EVENTS_FILTER, KV_CHECKPOINTS, STREAM_COMMANDS, STREAM_EDGE, STREAM_EVENTS, STREAM_SYNC, SYNC_FILTER } from './subjects.js';
+import { EDGE_FILTER, EVENTS_FILTER, KV_CHECKPOINTS, STREAM_COMMANDS, STREAM_EDGE, STREAM_EVENTS, STREAM_SYNC, SYNC_FILTER, LEGACY_CONSUMER_ACTOR_HOST, partitionConsumer, partitionFilter } from './subjects.js';
+import { DEFAULT_PARTITIONS } from '../shared/partition.js';
 
 const NANOS = 1_000_000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -20,6 +22,8 @@ export interface JetStreamLayout {
   eventsMaxAgeMs?: number;
   /** Unprocessed commands are kept this long (default 7 days). */
   commandsMaxAgeMs?: number;
+  /** Actor partitions: one durable consumer each (default 16). */
+  partitions?: number;
 }
 
 function streamConfigs(l: JetStreamLayout): Array<Partial<StreamConfig> & { name: string }> {
@@ -27,7 +31,9 @@ function streamConfigs(l: JetStreamLayout): Array<Partial<StreamConfig> & { name
   return [
     {
       name: STREAM_COMMANDS,
-      subjects: [COMMANDS_FILTER],
+      // Exactly the partitions' subjects: a command on any other subject is refused at publish
+      // (no stream answers), instead of being stored where no consumer will ever read it.
+      subjects: Array.from({ length: l.partitions ?? DEFAULT_PARTITIONS }, (_, p) => `ep.cmd.${p}.*.*`),
       // Each command is consumed once by the actor host and deleted when acknowledged.
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
@@ -84,17 +90,40 @@ export async function ensureJetStream(nc: NatsConnection, layout: JetStreamLayou
       await jsm.streams.add(cfg);
     }
   }
-  await jsm.consumers.add(STREAM_COMMANDS, {
-    durable_name: CONSUMER_ACTOR_HOST,
+  // A workqueue stream allows only consumers whose filters do not overlap: the single consumer
+  // of earlier versions must go before the per-partition ones can exist.
+  await jsm.consumers.delete(STREAM_COMMANDS, LEGACY_CONSUMER_ACTOR_HOST).catch((e: unknown) => {
+    if (!isNotFound(e)) throw e;
+  });
+  const partitions = layout.partitions ?? DEFAULT_PARTITIONS;
+  for (let p = 0; p < partitions; p++) await jsm.consumers.add(STREAM_COMMANDS, partitionConsumerConfig(p));
+  const js = nc.jetstream();
+  await js.views.kv(KV_CHECKPOINTS, { history: 1, replicas: layout.replicas ?? 1 });
+  return jsm;
+}
+
+export function partitionConsumerConfig(partition: number): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: partitionConsumer(partition),
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: 30_000 * NANOS,
     max_ack_pending: 20_000,
-    filter_subject: COMMANDS_FILTER,
+    filter_subject: partitionFilter(partition),
+  };
+}
+
+/**
+ * A new holder of a partition starts its consumer afresh: on a workqueue stream every command not
+ * yet acknowledged is still there, so the new consumer delivers them from the oldest, in order,
+ * instead of the old holder's unacknowledged ones coming back after newer ones when their ack wait
+ * expires. The old holder's late acknowledgements then go nowhere (its writes are fenced anyway).
+ */
+export async function resetPartitionConsumer(jsm: JetStreamManager, partition: number): Promise<void> {
+  await jsm.consumers.delete(STREAM_COMMANDS, partitionConsumer(partition)).catch((e: unknown) => {
+    if (!isNotFound(e)) throw e;
   });
-  const js = nc.jetstream();
-  await js.views.kv(KV_CHECKPOINTS, { history: 1, replicas: layout.replicas ?? 1 });
-  return jsm;
+  await jsm.consumers.add(STREAM_COMMANDS, partitionConsumerConfig(partition));
 }
 
 export function isNotFound(e: unknown): boolean {

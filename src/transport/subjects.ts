@@ -1,13 +1,17 @@
 import { InvalidIdError } from '../shared/errors.js';
 import { validateId, validateKind } from '../shared/ids.js';
+import { DEFAULT_PARTITIONS, partitionOf } from '../shared/partition.js';
 
 /** Every subject and JetStream name edgeplane uses is built here and nowhere else. */
 export const STREAM_COMMANDS = 'EP_CMD';
 export const STREAM_EVENTS = 'EP_EVT';
 export const STREAM_EDGE = 'EP_EDGE';
 export const STREAM_SYNC = 'EP_SYNC';
-export const CONSUMER_ACTOR_HOST = 'ep-actor-host';
+/** Before partitions there was one consumer for all commands; it is removed at start. */
+export const LEGACY_CONSUMER_ACTOR_HOST = 'ep-actor-host';
 export const KV_CHECKPOINTS = 'ep_checkpoints';
+/** Leader and partition leases, and process presence, with the lease TTL as the bucket's max age. */
+export const KV_LEASES = 'ep_leases';
 
 export const COMMANDS_FILTER = 'ep.cmd.>';
 export const EVENTS_FILTER = 'ep.evt.>';
@@ -38,15 +42,32 @@ export function validateTypeName(type: unknown, what = 'type'): string {
   return type;
 }
 
-export function commandSubject(kind: string, id: string): string {
-  return `ep.cmd.${validateKind(kind)}.${validateId(id)}`;
+/** `ep.cmd.<partition>.<kind>.<id>`: the partition comes from the actor's address (see partition.ts). */
+export function commandSubject(kind: string, id: string, partitions: number = DEFAULT_PARTITIONS): string {
+  return `ep.cmd.${partitionOf(validateKind(kind), validateId(id), partitions)}.${kind}.${id}`;
 }
 
-/** `ep.cmd.<kind>.<id>` → kind and id, or undefined when the subject is not of that shape. */
-export function parseCommandSubject(subject: string): { kind: string; id: string } | undefined {
+/** `ep.cmd.<partition>.<kind>.<id>` → its parts, or undefined when the subject is not of that shape. */
+export function parseCommandSubject(subject: string): { partition: number; kind: string; id: string } | undefined {
   const parts = subject.split('.');
-  if (parts.length !== 4 || parts[0] !== 'ep' || parts[1] !== 'cmd') return undefined;
-  return { kind: parts[2]!, id: parts[3]! };
+  if (parts.length !== 5 || parts[0] !== 'ep' || parts[1] !== 'cmd') return undefined;
+  const partition = Number(parts[2]);
+  if (!Number.isInteger(partition) || partition < 0) return undefined;
+  return { partition, kind: parts[3]!, id: parts[4]! };
+}
+
+/** The commands of one partition, and the durable consumer its holder reads them with. */
+export function partitionFilter(partition: number): string {
+  return `ep.cmd.${partition}.>`;
+}
+
+export function partitionConsumer(partition: number): string {
+  return `ep-actor-host-p${partition}`;
+}
+
+/** Where a control-plane process answers "are you alive?" (no responders = its connection is gone). */
+export function presenceSubject(processId: string): string {
+  return `ep.cluster.presence.${validateId(processId, 'process id')}`;
 }
 
 export function eventSubject(kind: string, id: string, type: string): string {

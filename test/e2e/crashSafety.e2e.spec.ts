@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNats } from '../../src/transport/natsConnection.js';
 import { createCommandBus, type CommandBus } from '../../src/transport/commandBus.js';
-import { CONSUMER_ACTOR_HOST, HEADER, STREAM_COMMANDS, STREAM_EVENTS } from '../../src/transport/subjects.js';
+import { HEADER, STREAM_EVENTS } from '../../src/transport/subjects.js';
 import { spawnControlPlane, type ControlPlaneProcess } from '../helpers/controlPlaneProcess.js';
-import { eventually, setupNats, tempDir, type TestNats } from '../helpers/nats.js';
+import { commandBacklog, eventually, setupNats, tempDir, type TestNats } from '../helpers/nats.js';
 
 type Ok = { ok: true; events: Array<{ id: string }> };
 
@@ -69,8 +69,8 @@ describe('crash safety: kill -9 the control plane during a burst of 10,000 comma
     const jsm = await nc.jetstreamManager();
     await eventually(
       async () => {
-        const info = await jsm.consumers.info(STREAM_COMMANDS, CONSUMER_ACTOR_HOST);
-        expect(info.num_pending + info.num_ack_pending).toBe(0);
+        const backlog = await commandBacklog(jsm);
+        expect(backlog.pending + backlog.ackPending).toBe(0);
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );

@@ -9,6 +9,8 @@ export const COUNTER_DECIDERS = join(ROOT, 'test/fixtures/counter.decider.mjs');
 export interface ControlPlaneProcess {
   child: ChildProcess;
   logFile: string;
+  /** What it wrote to its runtime file (its NATS and HTTP addresses). */
+  runtime: { pid: number; natsUrl: string; httpUrl?: string };
   kill9(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function spawnControlPlane(opts: { dataDir: string; natsUrl?: strin
   return {
     child,
     logFile,
+    runtime: JSON.parse(readFileSync(runtimeFile, 'utf8')) as ControlPlaneProcess['runtime'],
     async kill9() {
       child.kill('SIGKILL');
       await exited;

@@ -6,10 +6,11 @@ import type { EventStore } from '../../src/eventstore/eventStore.js';
 import { getSqliteSnapshotStore } from '../../src/eventstore/snapshotStore.js';
 import type { ControlPlane } from '../../src/main.js';
 import type { CommandBus } from '../../src/transport/commandBus.js';
-import { CONSUMER_ACTOR_HOST, STREAM_COMMANDS } from '../../src/transport/subjects.js';
+
 import { counterDecider } from '../fixtures/counter.decider.mjs';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.js';
-import { eventually } from '../helpers/nats.js';
+import { commandBacklog, eventually } from '../helpers/nats.js';
+import { partitionOf } from '../../src/shared/partition.js';
 
 type Ok = { ok: true; revision: number; position: number; events: Array<{ type: string; revision: number; data: Record<string, unknown>; id: string }>; duplicate?: boolean };
 type Refused = { ok: false; error: { code: string; message: string } };
@@ -178,15 +179,17 @@ describe('actor host (real nats-server, real SQLite file)', () => {
       throw new Error('no reply');
     };
 
+    const at = (kind: string, id: string) => `ep.cmd.${partitionOf(kind, id)}.${kind}.${id}`;
     it.each([
-      ['unknown kind', 'ep.cmd.reactorz.r1', '{"id":"a1","type":"Increment","data":{}}', 'ERR_UNKNOWN_KIND'],
-      ['unknown command', 'ep.cmd.counter.k1', '{"id":"a2","type":"Teleport","data":{}}', 'ERR_UNKNOWN_COMMAND'],
-      ['malformed JSON', 'ep.cmd.counter.k1', '{"id":"a3","type":', 'ERR_INVALID_COMMAND'],
-      ['not an object', 'ep.cmd.counter.k1', '"hello"', 'ERR_INVALID_COMMAND'],
-      ['bad command id', 'ep.cmd.counter.k1', '{"id":"has space","type":"Increment","data":{}}', 'ERR_INVALID_ID'],
-      ['upper-case kind', 'ep.cmd.Counter.k1', '{"id":"a4","type":"Increment","data":{}}', 'ERR_INVALID_ID'],
-      ['id with a colon-free wildcard', 'ep.cmd.counter.k*', '{"id":"a5","type":"Increment","data":{}}', 'ERR_INVALID_ID'],
-      ['data not an object', 'ep.cmd.counter.k1', '{"id":"a6","type":"Increment","data":[1]}', 'ERR_INVALID_COMMAND'],
+      ['unknown kind', at('reactorz', 'r1'), '{"id":"a1","type":"Increment","data":{}}', 'ERR_UNKNOWN_KIND'],
+      ['unknown command', at('counter', 'k1'), '{"id":"a2","type":"Teleport","data":{}}', 'ERR_UNKNOWN_COMMAND'],
+      ['malformed JSON', at('counter', 'k1'), '{"id":"a3","type":', 'ERR_INVALID_COMMAND'],
+      ['not an object', at('counter', 'k1'), '"hello"', 'ERR_INVALID_COMMAND'],
+      ['bad command id', at('counter', 'k1'), '{"id":"has space","type":"Increment","data":{}}', 'ERR_INVALID_ID'],
+      ['upper-case kind', at('Counter', 'k1'), '{"id":"a4","type":"Increment","data":{}}', 'ERR_INVALID_ID'],
+      ['id with a colon-free wildcard', at('counter', 'k*'), '{"id":"a5","type":"Increment","data":{}}', 'ERR_INVALID_ID'],
+      ['data not an object', at('counter', 'k1'), '{"id":"a6","type":"Increment","data":[1]}', 'ERR_INVALID_COMMAND'],
+      ['the wrong partition for its actor', `ep.cmd.${(partitionOf('counter', 'k1') + 1) % 16}.counter.k1`, '{"id":"a7","type":"Increment","data":{}}', 'ERR_WRONG_PARTITION'],
     ])('%s', async (_name, subject, body, code) => {
       const before = await cp.store.headPosition();
       const reply = await raw(subject, body);
@@ -195,10 +198,15 @@ describe('actor host (real nats-server, real SQLite file)', () => {
       expect(await cp.store.headPosition()).toBe(before);
     });
 
+    it('a subject without a partition is refused by JetStream itself: nothing is stored to sit unread', async () => {
+      await expect(nc.jetstream().publish('ep.cmd.counter.k1', new TextEncoder().encode('{}'))).rejects.toThrow(/no responders|503/i);
+      await expect(nc.jetstream().publish(`ep.cmd.${partitionOf('counter', 'k1')}.counter.k1.extra`, new TextEncoder().encode('{}'))).rejects.toThrow(/no responders|503/i);
+    });
+
     it('oversized payload', async () => {
       const before = await cp.store.headPosition();
       const big = JSON.stringify({ id: 'big1', type: 'Increment', data: { pad: 'x'.repeat(300_000) } });
-      const reply = await raw('ep.cmd.counter.k1', big);
+      const reply = await raw(at('counter', 'k1'), big);
       expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_PAYLOAD_TOO_LARGE' } });
       expect(await cp.store.headPosition()).toBe(before);
     });
@@ -212,10 +220,8 @@ describe('actor host (real nats-server, real SQLite file)', () => {
     it('nothing is left pending or redelivered', async () => {
       const jsm = await nc.jetstreamManager();
       await eventually(async () => {
-        const info = await jsm.consumers.info(STREAM_COMMANDS, CONSUMER_ACTOR_HOST);
-        expect(info.num_pending).toBe(0);
-        expect(info.num_ack_pending).toBe(0);
-        expect(info.num_redelivered).toBe(0);
+        const backlog = await commandBacklog(jsm);
+        expect(backlog).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
       });
     });
   });

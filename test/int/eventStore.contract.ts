@@ -88,6 +88,21 @@ export function runEventStoreContract(name: string, factory: () => Promise<{ sto
       expect(await store.readStream(s)).toHaveLength(2);
     });
 
+    it('fencing: an append carrying an older token than one seen is refused and stores nothing; a newer token moves the fence', async () => {
+      const key = `partition.${Math.floor(Math.random() * 1e6)}`;
+      const s = stream();
+      await store.append(s, [ev('A')], 'no_stream', { fences: [{ key, token: 5 }] });
+      expect(await store.raiseFence({ key, token: 9 })).toBe(9);
+      expect(await store.raiseFence({ key, token: 7 })).toBe(9);
+      const err = await store.append(s, [ev('B')], 0, { fences: [{ key, token: 5 }] }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_FENCED', details: { key, token: 5, current: 9 } });
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A']);
+      await store.append(s, [ev('C')], 0, { fences: [{ key, token: 9 }] });
+      await store.append(s, [ev('D')], 1, { fences: [{ key, token: 12 }] });
+      await expect(store.append(s, [ev('E')], 2, { fences: [{ key, token: 9 }] })).rejects.toMatchObject({ code: 'ERR_FENCED' });
+      expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A', 'C', 'D']);
+    });
+
     it('reads a stream forwards and backwards from a revision with a limit', async () => {
       const s = stream();
       await store.append(s, Array.from({ length: 10 }, (_, i) => ev(`E${i}`)), 'no_stream');
