@@ -17,6 +17,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
+import { uiPlugin } from '../ui/index.js';
 
 /** The HTTP API, separate from listen() (Fastify's template): tests and the control plane both call it. */
 export function buildApp(deps: ApiDeps, opts: ApiOptions & { logger?: Logger } = {}): FastifyInstance {
@@ -45,5 +46,6 @@ export function buildApp(deps: ApiDeps, opts: ApiOptions & { logger?: Logger } =
   app.register(streamRoutes(deps), { prefix: '/v1/stream' });
   app.register(clusterRoutes(deps), { prefix: '/v1/cluster' });
   app.register(brewbloxRoutes(deps));
+  app.register(uiPlugin());
   return app;
 }

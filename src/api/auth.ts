@@ -24,6 +24,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The least role a route needs (default: viewer for GET, operator otherwise). */
     role?: Role;
+    /** Served without a key (the dashboard's static files: a browser cannot send one when it navigates). */
+    public?: boolean;
   }
 }
 
@@ -64,7 +66,7 @@ export function registerAuth(app: FastifyInstance, keys: readonly ApiKey[] | und
       req.principal = { user: 'local', role: 'admin' };
       return;
     }
-    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics') return;
+    if (req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' || req.routeOptions.config.public === true) return;
     const header = req.headers.authorization;
     const key = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const principal = key ? byKey.get(key) : undefined;

@@ -3,6 +3,7 @@ import { projections, projectionsUsage } from './projections.js';
 import { replay, replayUsage } from './replay.js';
 import { send, sendUsage } from './send.js';
 import { start, startUsage } from './start.js';
+import { top, topUsage } from './top.js';
 
 const usage = `edgeplane — event-sourced control plane for edge hardware
 
@@ -12,7 +13,9 @@ ${sendUsage}
 
 ${replayUsage}
 
-${projectionsUsage}`;
+${projectionsUsage}
+
+${topUsage}`;
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
@@ -26,6 +29,8 @@ async function main(argv: string[]): Promise<number | undefined> {
       return replay(rest);
     case 'projections':
       return projections(rest);
+    case 'top':
+      return top(rest);
     case undefined:
     case 'help':
     case '--help':
