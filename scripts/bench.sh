@@ -6,4 +6,6 @@ bash scripts/bootstrap.sh
 npx tsc -p tsconfig.json --outDir dist-bench
 node --enable-source-maps dist-bench/bench/core.js "$@"
 node --enable-source-maps dist-bench/bench/domain.js "$@"
+npx tsc -p tsconfig.build.json
+node --enable-source-maps dist-bench/bench/failover.js "$@"
 exec node --enable-source-maps dist-bench/bench/api.js "$@"

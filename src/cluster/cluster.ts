@@ -159,7 +159,10 @@ export function startCluster(opts: ClusterOptions): Cluster {
     const records = await Promise.all(Array.from({ length: opts.partitions }, (_, p) => leases.read(partitionKey(p))));
     const partitions = new Map<number, LeaseRecord>();
     records.forEach((r, p) => r && partitions.set(p, r));
-    const target = Math.ceil(opts.partitions / Math.max(1, members.length));
+    // A member proven gone no longer counts: its share goes to the survivors now, not at its TTL.
+    const gones = await Promise.all(members.map((m) => gone(m)));
+    const live = members.filter((_, i) => !gones[i]);
+    const target = Math.ceil(opts.partitions / Math.max(1, live.length));
     const mine = () => [...held.keys()].filter((k) => k.startsWith('partition.')).length;
     for (let p = 0; p < opts.partitions && mine() < target && !stopped; p++) {
       const key = partitionKey(p);
