@@ -1,6 +1,6 @@
 import type { QueuedIterator, Status } from 'nats';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { builtinDeciders } from '../../src/actors/kinds/index.js';
 import { connectEdge, createForwarder, openDiskBuffer, readingCommand, startActuations, type SetActuation, type PowerActuation } from '../../src/edge/link/index.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -12,6 +12,13 @@ import { eventually, tempDir } from '../helpers/nats.js';
 const logger = createLogger({ level: process.env.EDGEPLANE_LOG_LEVEL === 'debug' ? 'debug' : 'error' });
 const SENSORS = ['s0', 's1', 's2', 's3', 's4'];
 const BOARD = { kind: 'reactor', id: 'r1' };
+
+/** What a test opened, closed after it even when it fails (closing twice is harmless). */
+const opened: Array<{ close(): Promise<void> }> = [];
+const track = <T extends { close(): Promise<void> }>(x: T): T => (opened.push(x), x);
+afterEach(async () => {
+  for (const x of opened.splice(0).reverse()) await x.close().catch(() => undefined);
+});
 
 describe('edge store-and-forward against a real control plane', () => {
   let t: TestControlPlane;
@@ -26,7 +33,7 @@ describe('edge store-and-forward against a real control plane', () => {
     t = await startTestControlPlane(builtinDeciders);
     const attach = (id: string, role: 'sensor' | 'actuator') =>
       t.bus.send('sensor', id, { type: 'AttachSensor', data: { role, type: role === 'sensor' ? 'temperature' : 'pwm', unit: role === 'sensor' ? 'C' : '%', parent: `${BOARD.kind}/${BOARD.id}` } });
-    for (const id of SENSORS) expect(await attach(id, 'sensor')).toMatchObject({ ok: true });
+    for (const id of [...SENSORS, 'full']) expect(await attach(id, 'sensor')).toMatchObject({ ok: true });
     expect(await attach('a1', 'actuator')).toMatchObject({ ok: true });
   });
   afterAll(async () => {
@@ -35,9 +42,9 @@ describe('edge store-and-forward against a real control plane', () => {
   });
 
   it('refuses an actuation that expired while the board was offline, and applies and confirms a live one', async () => {
-    const buffer = await openDiskBuffer(newDir(), { logger });
-    const connection = await connectEdge({ servers: t.nats.url, name: 'edge-r1-act', logger });
-    const forwarder = createForwarder({ buffer, connection, logger });
+    const buffer = track(await openDiskBuffer(newDir(), { logger }));
+    const connection = track(await connectEdge({ servers: t.nats.url, name: 'edge-r1-act', logger }));
+    const forwarder = track(createForwarder({ buffer, connection, logger }));
     const applied: Array<SetActuation | PowerActuation> = [];
     const apply = async (a: SetActuation | PowerActuation) => {
       applied.push(a);
@@ -45,6 +52,7 @@ describe('edge store-and-forward against a real control plane', () => {
     };
     // The first start creates the board's durable consumer; then the board goes offline.
     let actuations = await startActuations({ connection, buffer, board: BOARD, apply, logger });
+    track({ close: () => actuations.stop() });
     await actuations.stop();
 
     const jsm = await t.nc.jetstreamManager();
@@ -88,10 +96,10 @@ describe('edge store-and-forward against a real control plane', () => {
     const total = 10_000;
     const next = new Map(SENSORS.map((s) => [s, 0]));
     let produced = 0;
-    let buffer = await openDiskBuffer(dir, { logger });
+    let buffer = track(await openDiskBuffer(dir, { logger }));
     const epoch = buffer.epoch;
-    let connection = await connectEdge({ servers: t.nats.url, name: 'edge-r1', logger });
-    let forwarder = createForwarder({ buffer, connection, logger, publishTimeoutMs: 2000 });
+    let connection = track(await connectEdge({ servers: t.nats.url, name: 'edge-r1', logger }));
+    let forwarder = track(createForwarder({ buffer, connection, logger, publishTimeoutMs: 2000 }));
 
     // The sampling loop: a tick of readings from every device, appended durably, then the next.
     const produce = async (upto: number) => {
@@ -112,10 +120,19 @@ describe('edge store-and-forward against a real control plane', () => {
     // unacknowledged (one message per device), when the SIGKILL comes.
     const freezeThenKill = async (upto: number) => {
       process.kill(t.nats.pid, 'SIGSTOP');
-      await produce(upto);
-      await eventually(() => expect(forwarder.stats().inFlight).toBe(SENSORS.length), { intervalMs: 5 });
-      await t.nats.stop('SIGKILL');
+      try {
+        await produce(upto);
+        // Every device has a message in flight (the actuator's confirmation may have one too).
+        await eventually(() => expect(forwarder.stats().inFlight).toBeGreaterThanOrEqual(SENSORS.length), { intervalMs: 5 });
+      } finally {
+        await t.nats.stop('SIGKILL');
+      }
     };
+
+    // The board also takes actuations, through the same connection, across the crash below.
+    const applied: number[] = [];
+    const actuations = await startActuations({ connection, buffer, board: BOARD, logger, apply: async (a) => (applied.push(a.action === 'set' ? (a.value as number) : 0), a.action === 'set' ? a.value : a.on) });
+    track({ close: () => actuations.stop() });
 
     await produce(1500);
     expect(forwarder.stats().delivered).toBeGreaterThan(0);
@@ -128,16 +145,22 @@ describe('edge store-and-forward against a real control plane', () => {
     await t.nats.restart();
     await produce(4000);
     await forwarder.drained(30_000);
+    // The actuation consumer came back with the connection.
+    const setAfterCrash = { id: 'set-after-crash', type: 'SetValue', data: { value: 7, expiresAt: new Date(Date.now() + 30_000).toISOString() } };
+    // (The test's own client may still be reconnecting: the same command id, sent until answered.)
+    expect(await eventually(() => t.bus.send('sensor', 'a1', setAfterCrash, { timeoutMs: 2000 }), { timeoutMs: 30_000, intervalMs: 200 })).toMatchObject({ ok: true });
+    await eventually(() => expect(applied).toEqual([7]), { timeoutMs: 15_000 });
+    await actuations.stop();
 
     // Crash 2, and the worker restarts while NATS is still down: same directory, same epoch.
     await freezeThenKill(5000);
-    const before = forwarder.stats();
+    const before = { ...forwarder.stats(), durableSeq: buffer.stats().durableSeq };
     await forwarder.close();
     await connection.close();
     await buffer.close();
-    buffer = await openDiskBuffer(dir, { logger });
+    buffer = track(await openDiskBuffer(dir, { logger }));
     expect(buffer.epoch).toBe(epoch);
-    expect(buffer.stats()).toMatchObject({ durableSeq: 5000, pending: before.buffered });
+    expect(buffer.stats()).toMatchObject({ durableSeq: before.durableSeq, pending: before.buffered });
     expect(before.buffered).toBeGreaterThan(0);
     const connecting = connectEdge({ servers: t.nats.url, name: 'edge-r1', logger });
     await produce(6500);
@@ -145,8 +168,8 @@ describe('edge store-and-forward against a real control plane', () => {
     // NATS comes back (same store); the worker's first connect finds it; the backlog flushes
     // while new readings keep coming.
     await t.nats.restart();
-    connection = await connecting;
-    forwarder = createForwarder({ buffer, connection, logger, publishTimeoutMs: 2000 });
+    connection = track(await connecting);
+    forwarder = track(createForwarder({ buffer, connection, logger, publishTimeoutMs: 2000 }));
     await produce(total);
     await forwarder.drained(30_000);
     expect(forwarder.stats()).toMatchObject({ buffered: 0, dropped: 0, connected: true });
@@ -172,6 +195,31 @@ describe('edge store-and-forward against a real control plane', () => {
     await forwarder.close();
     await connection.close();
     await buffer.close();
+  });
+  it('when the buffer overflows while the board is offline, drops the oldest, counts them, and delivers the rest in order', async () => {
+    const dir = newDir();
+    const opts = { logger, maxBytes: 64 * 1024, segmentBytes: 8 * 1024 };
+    const buffer = track(await openDiskBuffer(dir, opts));
+    const n = 3000;
+    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: 100 }, (_, k) => buffer.append(readingCommand('full', i + k))));
+    const { dropped, pending } = buffer.stats();
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped + pending).toBe(n);
+
+    const connection = track(await connectEdge({ servers: t.nats.url, name: 'edge-full', logger }));
+    const forwarder = track(createForwarder({ buffer, connection, logger }));
+    await forwarder.drained(20_000);
+    expect(forwarder.stats()).toMatchObject({ delivered: pending, dropped });
+    const values = await eventually(
+      async () => {
+        const v = (await t.cp.store.readStream('sensor-full')).filter((e) => e.type === 'ReadingRecorded').map((e) => (e.data as { value: number }).value);
+        expect(v).toHaveLength(pending);
+        return v;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    // The newest survive, contiguous and in order: exactly the readings after the dropped ones.
+    expect(values).toEqual(Array.from({ length: pending }, (_, i) => dropped + i));
   });
 });
 

@@ -71,11 +71,13 @@ export interface DiskBuffer {
 interface PendingWrite {
   seq: number;
   buf: Buffer;
+  payload: string;
   resolve: (r: { seq: number; commandId: string }) => void;
   reject: (e: unknown) => void;
 }
 
 const MiB = 1024 * 1024;
+const TAIL_RECORDS = 8192;
 
 function resolveOptions(o: DiskBufferOptions) {
   const maxBytes = o.maxBytes ?? 64 * MiB;
@@ -209,6 +211,7 @@ export async function openDiskBuffer(dir: string, options: DiskBufferOptions = {
         pending = [];
         break;
       }
+      remember(group);
       for (const p of group) p.resolve({ seq: p.seq, commandId: `${epoch}-${p.seq}` });
       emit('append');
     }
@@ -224,6 +227,21 @@ export async function openDiskBuffer(dir: string, options: DiskBufferOptions = {
         if (pending.length > 0 && !failed) scheduleFlush();
       });
     });
+  }
+
+  /**
+   * The newest durable records, kept in memory: a forwarder that keeps up reads them from here
+   * instead of opening the segment again (disk reads are for backlogs).
+   */
+  let tail: Array<{ seq: number; payload: string }> = [];
+  let tailHead = 0;
+  function remember(group: PendingWrite[]): void {
+    for (const p of group) tail.push({ seq: p.seq, payload: p.payload });
+    if (tail.length - tailHead > TAIL_RECORDS) tailHead = tail.length - TAIL_RECORDS;
+    if (tailHead > TAIL_RECORDS) {
+      tail = tail.slice(tailHead);
+      tailHead = 0;
+    }
   }
 
   function decode(seq: number, payload: string): BufferedRecord {
@@ -247,11 +265,12 @@ export async function openDiskBuffer(dir: string, options: DiskBufferOptions = {
       if (closed) return Promise.reject(new BufferClosedError(dir));
       if (failed) return Promise.reject(failed);
       let buf: Buffer;
+      let payload: string;
       try {
         validateKind(command.kind);
         validateId(command.id);
         validateTypeName(command.type, 'command type');
-        const payload = JSON.stringify({ k: command.kind, i: command.id, t: command.type, d: command.data ?? {} });
+        payload = JSON.stringify({ k: command.kind, i: command.id, t: command.type, d: command.data ?? {} });
         const size = Buffer.byteLength(payload);
         if (size > opts.maxRecordBytes) throw new RecordTooLargeError(size, opts.maxRecordBytes);
         buf = encodeRecord(nextSeq, payload);
@@ -260,7 +279,7 @@ export async function openDiskBuffer(dir: string, options: DiskBufferOptions = {
       }
       const seq = nextSeq++;
       return new Promise((resolve, reject) => {
-        pending.push({ seq, buf, resolve, reject });
+        pending.push({ seq, buf, payload, resolve, reject });
         scheduleFlush();
       });
     },
@@ -268,6 +287,11 @@ export async function openDiskBuffer(dir: string, options: DiskBufferOptions = {
     async readFrom(fromSeq, limit) {
       const out: BufferedRecord[] = [];
       let seq = Math.max(fromSeq, deliveredSeq + 1);
+      const cached = tail[tailHead];
+      if (cached && seq >= cached.seq) {
+        for (let k = tailHead + (seq - cached.seq); k < tail.length && out.length < limit; k++) out.push(decode(tail[k]!.seq, tail[k]!.payload));
+        return out;
+      }
       while (out.length < limit && seq <= durableSeq) {
         let idx = segments.length - 1;
         while (idx > 0 && segments[idx]!.firstSeq > seq) idx--;

@@ -61,9 +61,9 @@ describe('disk buffer', () => {
     expect((await again.readFrom(1, 10)).map((r) => r.data.value)).toEqual([3, 4, 5]);
   });
 
-  it('groups thousands of concurrent appends, each with its own seq, all readable in order', async () => {
+  it('groups thousands of concurrent appends, each with its own seq, all readable in order (from disk, then from the in-memory tail)', async () => {
     const b = await openBuffer({ segmentBytes: 64 * 1024, maxBytes: 8 * 1024 * 1024 });
-    const n = 5000;
+    const n = 12_000;
     const appended = await Promise.all(Array.from({ length: n }, (_, i) => b.append(reading(`s${i % 7}`, i))));
     expect(appended.map((a) => a.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(segmentFiles(dir).length).toBeGreaterThan(1);

@@ -39,3 +39,16 @@ export class ConnectAbortedError extends EdgeplaneError {
     super('ERR_CONNECT_ABORTED', `connecting to ${String(servers)} was aborted`, { servers });
   }
 }
+
+/** `drained()` gave up: readings are still on disk, undelivered (they stay there). */
+export class NotDrainedError extends EdgeplaneError {
+  constructor(pending: number, ms: number) {
+    super('ERR_NOT_DRAINED', `${pending} buffered records still undelivered after ${ms} ms`, { pending, ms });
+  }
+}
+
+export class ForwarderClosedError extends EdgeplaneError {
+  constructor() {
+    super('ERR_FORWARDER_CLOSED', 'the forwarder is closed (undelivered records stay on disk for the next run)');
+  }
+}

@@ -1,5 +1,6 @@
 import { headers as natsHeaders } from 'nats';
 import { ConfigError, EdgeplaneError } from '../../shared/errors.js';
+import { ForwarderClosedError, NotDrainedError } from './errors.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { createJetStreamPublisher, type PubAck } from '../../transport/jetstreamPublisher.js';
 import { HEADER, commandSubject } from '../../transport/subjects.js';
@@ -104,7 +105,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   let lastError: ForwarderStats['lastError'] = null;
   let lastDeliveredAt: string | null = null;
   let readRetry: NodeJS.Timeout | undefined;
-  let waiters: Array<() => void> = [];
+  let waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   const laneOf = (r: BufferedRecord): Lane => {
     const key = `${r.kind}/${r.id}`;
@@ -264,10 +265,13 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     if (waiters.length === 0 || buffer.stats().pending > 0 || buffer.stats().writing > 0) return;
     const w = waiters;
     waiters = [];
-    for (const resolve of w) resolve();
+    for (const waiter of w) waiter.resolve();
   }
 
-  const offBuffer = buffer.onChange(() => pump());
+  const offBuffer = buffer.onChange(() => {
+    pump();
+    wakeWaiters();
+  });
   const offConnection = connection.onStatus((up) => {
     if (up) pump();
     else abandonInFlight();
@@ -281,17 +285,24 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     },
 
     drained(timeoutMs) {
+      if (closed) return Promise.reject(new ForwarderClosedError());
       return new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
+        const waiter = {
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (e: Error) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         };
-        waiters.push(done);
+        waiters.push(waiter);
         if (timeoutMs !== undefined) {
           timer = setTimeout(() => {
-            waiters = waiters.filter((w) => w !== done);
-            reject(new EdgeplaneError('ERR_NOT_DRAINED', `${buffer.stats().pending} records still undelivered after ${timeoutMs} ms`, { pending: buffer.stats().pending }));
+            waiters = waiters.filter((w) => w !== waiter);
+            reject(new NotDrainedError(buffer.stats().pending, timeoutMs));
           }, timeoutMs);
         }
         wakeWaiters();
@@ -301,6 +312,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
     async close() {
       if (closed) return;
       closed = true;
+      for (const w of waiters.splice(0)) w.reject(new ForwarderClosedError());
       offBuffer();
       offConnection();
       clearTimeout(readRetry);

@@ -17,7 +17,7 @@ export { connectEdge, type EdgeConnection, type EdgeConnectOptions } from './con
 export { createForwarder, type Forwarder, type ForwarderOptions, type ForwarderStats } from './forwarder.js';
 export { startActuations, type Actuations, type ActuationOptions, type ActuationStats } from './actuations.js';
 export type { Actuation, SetActuation, PowerActuation, OtaAttempt } from './actuation.js';
-export { BufferClosedError, BufferCorruptError, BufferLockedError, BufferWriteFailedError, ConnectAbortedError, RecordTooLargeError } from './errors.js';
+export { BufferClosedError, BufferCorruptError, BufferLockedError, BufferWriteFailedError, ConnectAbortedError, ForwarderClosedError, NotDrainedError, RecordTooLargeError } from './errors.js';
 
 /** A reading for the sensor actor of a channel: `RecordReading {value, at}`. */
 export function readingCommand(sensorId: string, value: ChannelValue, at: Date | string = new Date()): EdgeCommand {
