@@ -144,6 +144,8 @@ export function startCluster(opts: ClusterOptions): Cluster {
       const won = await take(LEADER_KEY, leader, gone);
       if (won) {
         logger.info({ token: won.token }, 'leadership gained');
+        // Shown at once: starting the singletons may wait (e.g. on a store lock a paused peer holds).
+        view = { ...view, leader: won, at: Date.now() };
         try {
           await opts.leadership.gained(won.token);
         } catch (err) {

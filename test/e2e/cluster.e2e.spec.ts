@@ -227,6 +227,9 @@ describe('cluster: leader election and actor placement across processes', () => 
     const victim = before.leader!.processId;
     const viewer = ['cp1', 'cp2', 'cp3'].find((id) => id !== victim)!;
     procs.get(victim)!.child.kill('SIGSTOP');
+    onTestFinished(() => {
+      procs.get(victim)!.child.kill('SIGCONT');
+    });
     const during = await eventually(
       async () => {
         const s = await status(viewer);
