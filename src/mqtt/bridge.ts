@@ -42,14 +42,14 @@ export async function startMqttBridge(deps: MqttBridgeDeps): Promise<MqttBridge>
   const routes = compileRoutes(deps.routes ?? defaultRoutes);
   const maxInFlight = deps.maxInFlight ?? 2000;
   const jsm = await deps.nc.jetstreamManager();
-  const { createdMs } = await ensureMqttIntake(jsm, { replicas: deps.replicas, maxAckPending: maxInFlight });
+  const ensureIntake = () => ensureMqttIntake(jsm, { replicas: deps.replicas, maxAckPending: maxInFlight });
   const keeper = createStats(logger);
   const sender = createCommandSender(deps.nc, { partitions: deps.partitions, timeoutMs: deps.publishTimeoutMs, onRejected: (code) => keeper.reject(code) });
   const publisher = createJetStreamPublisher(deps.nc, { timeoutMs: deps.publishTimeoutMs ?? 10_000 });
   const common = { nc: deps.nc, inbound: routes.inbound, outbound: routes.outbound, sender, stats: keeper, logger };
   const running: RunningConsumer[] = [];
   try {
-    running.push(await startQos1Intake({ ...common, streamCreatedMs: createdMs, maxMessages: Math.min(1024, maxInFlight) }));
+    running.push(await startQos1Intake({ ...common, maxMessages: Math.min(1024, maxInFlight), ensure: ensureIntake }));
     running.push(startQos0Intake(common));
     running.push(...(await startActuations({ nc: deps.nc, outbound: routes.outbound, publisher, stats: keeper, logger, maxAckPending: 1000 })));
   } catch (e) {

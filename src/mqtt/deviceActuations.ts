@@ -67,15 +67,17 @@ export async function startActuations(d: {
   for (const filter of d.outbound.filters) {
     // A new consumer starts with what is published from now on: actuations older than the
     // bridge were meant for whatever delivered them then.
-    await ensureConsumer(jsm, STREAM_EDGE, {
-      durable_name: actuationDurable(filter),
-      filter_subject: filter,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.New,
-      ack_wait: 30_000 * NANOS,
-      max_ack_pending: d.maxAckPending,
-    });
-    running.push(await runDurable({ nc: d.nc, stream: STREAM_EDGE, durable: actuationDurable(filter), maxMessages: 64, handle, logger: d.logger }));
+    const ensure = () =>
+      ensureConsumer(jsm, STREAM_EDGE, {
+        durable_name: actuationDurable(filter),
+        filter_subject: filter,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+        ack_wait: 30_000 * NANOS,
+        max_ack_pending: d.maxAckPending,
+      });
+    await ensure();
+    running.push(await runDurable({ nc: d.nc, stream: STREAM_EDGE, durable: actuationDurable(filter), maxMessages: 64, handle, ensure, logger: d.logger }));
   }
   return running;
 }

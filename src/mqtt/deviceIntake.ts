@@ -35,9 +35,12 @@ function routeOrDrop(d: IntakeDeps, subject: string, data: Uint8Array, receivedA
  * this stream's identity and sequence, so a redelivery after a bridge restart is recognised; the
  * message is acknowledged only once EP_CMD has stored the command.
  */
-export async function startQos1Intake(d: IntakeDeps & { streamCreatedMs: number; maxMessages: number }): Promise<RunningConsumer> {
+export async function startQos1Intake(d: IntakeDeps & { maxMessages: number; ensure: () => Promise<{ createdMs: number }> }): Promise<RunningConsumer> {
   // The stream's creation time keeps ids unique if `$MQTT_msgs` is ever deleted and made again.
-  const tag = d.streamCreatedMs.toString(36);
+  let tag = (await d.ensure()).createdMs.toString(36);
+  const ensure = async () => {
+    tag = (await d.ensure()).createdMs.toString(36);
+  };
   const handle = async (m: JsMsg) => {
     const subject = m.subject.slice(MQTT_MSGS_PREFIX.length);
     // Our own commands to devices travel through the same stream: not readings.
@@ -62,7 +65,7 @@ export async function startQos1Intake(d: IntakeDeps & { streamCreatedMs: number;
       m.nak(1000);
     }
   };
-  return runDurable({ nc: d.nc, stream: MQTT_MSGS_STREAM, durable: BRIDGE_DURABLE, maxMessages: d.maxMessages, handle, logger: d.logger });
+  return runDurable({ nc: d.nc, stream: MQTT_MSGS_STREAM, durable: BRIDGE_DURABLE, maxMessages: d.maxMessages, handle, ensure, logger: d.logger });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { JsMsg, NatsConnection } from 'nats';
+import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { Logger } from '../shared/logger.js';
 
 export interface RunningConsumer {
@@ -7,10 +7,14 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
+const RETRY_MS = 1000;
+
 /**
  * Reads a durable consumer and hands each message to `handle` without waiting for the previous
  * one to finish (handlers publish pipelined, in arrival order, and acknowledge when their own
  * PubAck comes back). Unacknowledged messages are bounded by the consumer's `max_ack_pending`.
+ * If the subscription ends on its own (the consumer was deleted, the server lost it), it is
+ * made again (`ensure`) and read again after a second, until stopped.
  */
 export async function runDurable(opts: {
   nc: NatsConnection;
@@ -18,16 +22,40 @@ export async function runDurable(opts: {
   durable: string;
   maxMessages: number;
   handle: (m: JsMsg) => Promise<void>;
+  ensure?: () => Promise<void>;
   logger: Logger;
 }): Promise<RunningConsumer> {
-  const consumer = await opts.nc.jetstream().consumers.get(opts.stream, opts.durable);
-  const messages = await consumer.consume({ max_messages: opts.maxMessages, threshold_messages: Math.max(1, Math.floor(opts.maxMessages / 4)) });
   const inFlight = new Set<Promise<void>>();
-  const loop = (async () => {
-    for await (const m of messages) {
+  let stopped = false;
+  let messages: ConsumerMessages | undefined;
+  const open = async () => {
+    const consumer = await opts.nc.jetstream().consumers.get(opts.stream, opts.durable);
+    // Without abort_on_missing_resource nats.js waits for a deleted consumer to come back by itself.
+    return consumer.consume({ max_messages: opts.maxMessages, threshold_messages: Math.max(1, Math.floor(opts.maxMessages / 4)), abort_on_missing_resource: true });
+  };
+  const read = async (from: ConsumerMessages) => {
+    for await (const m of from) {
       const p = opts.handle(m).catch((err: unknown) => opts.logger.error({ err, subject: m.subject }, 'MQTT bridge: handling a message failed'));
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
+    }
+  };
+  messages = await open();
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await read(messages!);
+      } catch (err) {
+        if (!stopped) opts.logger.warn({ err, stream: opts.stream, durable: opts.durable }, 'MQTT bridge: consumer failed; reading it again');
+      }
+      if (stopped) return;
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+      try {
+        await opts.ensure?.();
+        if (!stopped) messages = await open();
+      } catch (err) {
+        opts.logger.warn({ err, stream: opts.stream, durable: opts.durable }, 'MQTT bridge: consumer not available yet');
+      }
     }
   })();
   let stopping: Promise<void> | undefined;
@@ -37,8 +65,9 @@ export async function runDurable(opts: {
     },
     stop() {
       stopping ??= (async () => {
+        stopped = true;
         // With nats 2.29 against server 2.9, stop() ends the iterator (close() can hang).
-        messages.stop();
+        messages?.stop();
         await loop;
         await Promise.allSettled([...inFlight]);
       })();

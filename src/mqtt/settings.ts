@@ -54,6 +54,8 @@ export function embeddedMqttConfig(s: MqttSettings, controlPlane: { natsUser?: s
     throw new ConfigError(`refusing anonymous MQTT on ${s.host}: give --mqtt-devices <file> (per-device credentials), or listen on 127.0.0.1`);
   }
   if (devices.length === 0) return mqttServerConfig({ port: s.port, host: s.host, serverName: EMBEDDED_SERVER_NAME });
+  // The control plane logs in as this user when it has credentials; a user without a password could not.
+  if (controlPlane.natsUser && !controlPlane.natsPass) throw new ConfigError('with --mqtt-devices, EDGEPLANE_NATS_USER needs EDGEPLANE_NATS_PASS (or give neither)');
   return mqttServerConfig({
     port: s.port,
     host: s.host,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinDeciders } from '../../src/actors/kinds/index.js';
 import { resolveConfig } from '../../src/config.js';
 import { startControlPlane, type ControlPlane } from '../../src/main.js';
-import { mqttServerConfig, type MqttDevice } from '../../src/mqtt/index.js';
+import { BRIDGE_DURABLE, MQTT_MSGS_STREAM, mqttServerConfig, type MqttDevice } from '../../src/mqtt/index.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createCommandBus, type CommandBus } from '../../src/transport/commandBus.js';
 import { connectNats } from '../../src/transport/natsConnection.js';
@@ -145,6 +145,14 @@ describe('what MQTT devices cannot do: refused by nats-server or dropped by the 
     const controlPlane = await mosquitto('mosquitto_pub', [...auth(CP), '-i', 'x3', '-t', 'daemons/plug-1/power', '-q', '1', '-m', '1']);
     expect(controlPlane.code).not.toBe(0);
     expect((await recorded('plug-1')).length).toBe(1);
+  });
+
+  it('the bridge makes its consumer again when someone deletes it, and goes on', async () => {
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.delete(MQTT_MSGS_STREAM, BRIDGE_DURABLE);
+    await eventually(async () => expect((await jsm.consumers.info(MQTT_MSGS_STREAM, BRIDGE_DURABLE)).config.filter_subject).toBe('$MQTT.msgs.>'), { timeoutMs: 10_000 });
+    await plug1.publishAsync('daemons/plug-1/power', JSON.stringify({ watts: 43, at: at(4) }), { qos: 1 });
+    await eventually(async () => expect((await recorded('plug-1')).map((e) => e.data)).toContainEqual({ watts: 43, at: at(4) }), { timeoutMs: 10_000 });
   });
 
   it('a QoS 1 retransmission (same packet id, DUP) of a reading with its time is stored once', async () => {
