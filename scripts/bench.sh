@@ -8,4 +8,5 @@ node --enable-source-maps dist-bench/bench/core.js "$@"
 node --enable-source-maps dist-bench/bench/domain.js "$@"
 npx tsc -p tsconfig.build.json
 node --enable-source-maps dist-bench/bench/failover.js "$@"
+node --enable-source-maps dist-bench/bench/edge.js "$@"
 exec node --enable-source-maps dist-bench/bench/api.js "$@"
