@@ -6,7 +6,7 @@ import { DEFAULT_PARTITIONS, partitionOf } from '../shared/partition.js';
 import { resetPartitionConsumer } from '../transport/jetstreamSetup.js';
 import { validateId, validateKind } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { HEADER, STREAM_COMMANDS, parseCommandSubject, partitionConsumer } from '../transport/subjects.js';
+import { HEADER, commandStream, parseCommandSubject, partitionConsumer } from '../transport/subjects.js';
 import { Actor, type HostMetrics } from './actor.js';
 import { DEFAULT_MAX_COMMAND_BYTES, parseCommandMessage, type CommandRequest, type CommandResult } from './commandEnvelope.js';
 import type { DeciderRegistry } from './registry.js';
@@ -167,7 +167,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
   }
 
   async function startIntake(conn: NatsConnection, partition: number, token: number | undefined): Promise<void> {
-    const consumer = await conn.jetstream().consumers.get(STREAM_COMMANDS, partitionConsumer(partition));
+    const consumer = await conn.jetstream().consumers.get(commandStream(partition), partitionConsumer(partition));
     const messages = await consumer.consume({ max_messages: 1024, threshold_messages: 256 });
     const inFlight = new Set<Promise<void>>();
     const intake = (async () => {

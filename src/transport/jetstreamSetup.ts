@@ -9,7 +9,7 @@ import {
   type NatsConnection,
   type StreamConfig,
 } from 'nats';
-import { EDGE_FILTER, EVENTS_FILTER, KV_CHECKPOINTS, STREAM_COMMANDS, STREAM_EDGE, STREAM_EVENTS, STREAM_SYNC, SYNC_FILTER, LEGACY_CONSUMER_ACTOR_HOST, partitionConsumer, partitionFilter } from './subjects.js';
+import { EDGE_FILTER, EVENTS_FILTER, KV_CHECKPOINTS, STREAM_COMMANDS, STREAM_EDGE, STREAM_EVENTS, STREAM_SYNC, SYNC_FILTER, commandStream, partitionConsumer, partitionFilter } from './subjects.js';
 import { DEFAULT_PARTITIONS } from '../shared/partition.js';
 
 const NANOS = 1_000_000;
@@ -29,19 +29,19 @@ export interface JetStreamLayout {
 function streamConfigs(l: JetStreamLayout): Array<Partial<StreamConfig> & { name: string }> {
   const replicas = l.replicas ?? 1;
   return [
-    {
-      name: STREAM_COMMANDS,
-      // Exactly the partitions' subjects: a command on any other subject is refused at publish
+    ...Array.from({ length: l.partitions ?? DEFAULT_PARTITIONS }, (_, p) => ({
+      name: commandStream(p),
+      // Exactly the partition's subjects: a command on any other subject is refused at publish
       // (no stream answers), instead of being stored where no consumer will ever read it.
-      subjects: Array.from({ length: l.partitions ?? DEFAULT_PARTITIONS }, (_, p) => `ep.cmd.${p}.*.*`),
-      // Each command is consumed once by the actor host and deleted when acknowledged.
+      subjects: [`ep.cmd.${p}.*.*`],
+      // Each command is consumed once by the partition's holder and deleted when acknowledged.
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       discard: DiscardPolicy.New,
       max_age: (l.commandsMaxAgeMs ?? 7 * DAY_MS) * NANOS,
       duplicate_window: 120_000 * NANOS,
       num_replicas: replicas,
-    },
+    })),
     {
       name: STREAM_EVENTS,
       subjects: [EVENTS_FILTER],
@@ -81,6 +81,7 @@ function streamConfigs(l: JetStreamLayout): Array<Partial<StreamConfig> & { name
 /** Creates the streams, or updates them to this configuration when they exist. */
 export async function ensureJetStream(nc: NatsConnection, layout: JetStreamLayout = {}): Promise<JetStreamManager> {
   const jsm = await nc.jetstreamManager();
+  await removeLegacyCommandStream(jsm);
   for (const cfg of streamConfigs(layout)) {
     try {
       await jsm.streams.info(cfg.name);
@@ -90,13 +91,8 @@ export async function ensureJetStream(nc: NatsConnection, layout: JetStreamLayou
       await jsm.streams.add(cfg);
     }
   }
-  // A workqueue stream allows only consumers whose filters do not overlap: the single consumer
-  // of earlier versions must go before the per-partition ones can exist.
-  await jsm.consumers.delete(STREAM_COMMANDS, LEGACY_CONSUMER_ACTOR_HOST).catch((e: unknown) => {
-    if (!isNotFound(e)) throw e;
-  });
   const partitions = layout.partitions ?? DEFAULT_PARTITIONS;
-  for (let p = 0; p < partitions; p++) await jsm.consumers.add(STREAM_COMMANDS, partitionConsumerConfig(p));
+  for (let p = 0; p < partitions; p++) await jsm.consumers.add(commandStream(p), partitionConsumerConfig(p));
   const js = nc.jetstream();
   await js.views.kv(KV_CHECKPOINTS, { history: 1, replicas: layout.replicas ?? 1 });
   return jsm;
@@ -113,6 +109,17 @@ export function partitionConsumerConfig(partition: number): Partial<ConsumerConf
   };
 }
 
+/** The single command stream of earlier versions overlaps the partitions' subjects: it must go. */
+async function removeLegacyCommandStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    const info = await jsm.streams.info(STREAM_COMMANDS);
+    if (info.state.messages > 0) throw new Error(`${STREAM_COMMANDS} (from an earlier version) still holds ${info.state.messages} unprocessed commands: run that version until it is empty, or delete the stream`);
+    await jsm.streams.delete(STREAM_COMMANDS);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
 /**
  * A new holder of a partition starts its consumer afresh: on a workqueue stream every command not
  * yet acknowledged is still there, so the new consumer delivers them from the oldest, in order,
@@ -120,10 +127,10 @@ export function partitionConsumerConfig(partition: number): Partial<ConsumerConf
  * expires. The old holder's late acknowledgements then go nowhere (its writes are fenced anyway).
  */
 export async function resetPartitionConsumer(jsm: JetStreamManager, partition: number): Promise<void> {
-  await jsm.consumers.delete(STREAM_COMMANDS, partitionConsumer(partition)).catch((e: unknown) => {
+  await jsm.consumers.delete(commandStream(partition), partitionConsumer(partition)).catch((e: unknown) => {
     if (!isNotFound(e)) throw e;
   });
-  await jsm.consumers.add(STREAM_COMMANDS, partitionConsumerConfig(partition));
+  await jsm.consumers.add(commandStream(partition), partitionConsumerConfig(partition));
 }
 
 export function isNotFound(e: unknown): boolean {

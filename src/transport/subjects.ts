@@ -3,12 +3,11 @@ import { validateId, validateKind } from '../shared/ids.js';
 import { DEFAULT_PARTITIONS, partitionOf } from '../shared/partition.js';
 
 /** Every subject and JetStream name edgeplane uses is built here and nowhere else. */
+/** Before partitions had their own streams, every command was in this one; it is removed at start. */
 export const STREAM_COMMANDS = 'EP_CMD';
 export const STREAM_EVENTS = 'EP_EVT';
 export const STREAM_EDGE = 'EP_EDGE';
 export const STREAM_SYNC = 'EP_SYNC';
-/** Before partitions there was one consumer for all commands; it is removed at start. */
-export const LEGACY_CONSUMER_ACTOR_HOST = 'ep-actor-host';
 export const KV_CHECKPOINTS = 'ep_checkpoints';
 /** Leader and partition leases, and process presence, with the lease TTL as the bucket's max age. */
 export const KV_LEASES = 'ep_leases';
@@ -63,6 +62,15 @@ export function partitionFilter(partition: number): string {
 
 export function partitionConsumer(partition: number): string {
   return `ep-actor-host-p${partition}`;
+}
+
+/**
+ * One workqueue stream per partition: nats-server 2.9 removes acknowledged messages several times
+ * faster from many small workqueue streams than from one stream shared by filtered consumers
+ * (measured: 16 streams ≈ 79k acks/s, one stream with 16 consumers ≈ 6.6k/s).
+ */
+export function commandStream(partition: number): string {
+  return `${STREAM_COMMANDS}_${partition}`;
 }
 
 /** Where a control-plane process answers "are you alive?" (no responders = its connection is gone). */

@@ -1,5 +1,6 @@
 import type { JetStreamManager } from 'nats';
 import { STREAM_COMMANDS } from '../../src/transport/subjects.js';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,13 +41,16 @@ export async function eventually<T>(fn: () => T | Promise<T>, opts: { timeoutMs?
   throw lastError;
 }
 
-/** Commands not yet acknowledged, summed over every partition's consumer of EP_CMD. */
+/** Commands not yet acknowledged, summed over every partition's command stream (EP_CMD_<p>). */
 export async function commandBacklog(jsm: JetStreamManager): Promise<{ pending: number; ackPending: number; redelivered: number }> {
   const out = { pending: 0, ackPending: 0, redelivered: 0 };
-  for await (const c of jsm.consumers.list(STREAM_COMMANDS)) {
-    out.pending += c.num_pending;
-    out.ackPending += c.num_ack_pending;
-    out.redelivered += c.num_redelivered;
+  for await (const s of jsm.streams.list()) {
+    if (!s.config.name.startsWith(`${STREAM_COMMANDS}_`)) continue;
+    for await (const c of jsm.consumers.list(s.config.name)) {
+      out.pending += c.num_pending;
+      out.ackPending += c.num_ack_pending;
+      out.redelivered += c.num_redelivered;
+    }
   }
   return out;
 }

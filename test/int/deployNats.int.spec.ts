@@ -5,7 +5,8 @@ import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureJetStream } from '../../src/transport/jetstreamSetup.js';
 import { freePort } from '../../src/transport/natsServer.js';
-import { STREAM_COMMANDS, commandSubject } from '../../src/transport/subjects.js';
+import { commandStream, commandSubject } from '../../src/transport/subjects.js';
+import { partitionOf } from '../../src/shared/partition.js';
 import { eventually, tempDir } from '../helpers/nats.js';
 
 const DEPLOY = resolve(import.meta.dirname, '../../deploy/nats/cluster');
@@ -50,7 +51,7 @@ describe('deploy/nats/cluster: a 3-node JetStream cluster with per-board permiss
   });
 
   it('edgeplane streams are created with three replicas', async () => {
-    const info = await (await cp.jetstreamManager()).streams.info(STREAM_COMMANDS);
+    const info = await (await cp.jetstreamManager()).streams.info(commandStream(0));
     expect(info.config.num_replicas).toBe(3);
     expect(info.cluster?.replicas?.length).toBe(2);
   });
@@ -59,9 +60,9 @@ describe('deploy/nats/cluster: a 3-node JetStream cluster with per-board permiss
     const board = await connect({ servers: `127.0.0.1:${clientPorts[1]}`, user: 'reactor1', pass: 'r1-secret' });
     try {
       const own = await board.jetstream().publish(commandSubject('reactor', 'reactor1'), new TextEncoder().encode('{}'));
-      expect(own.stream).toBe(STREAM_COMMANDS);
+      expect(own.stream).toBe(commandStream(partitionOf('reactor', 'reactor1')));
       await expect(board.jetstream().publish(commandSubject('reactor', 'reactor2'), new TextEncoder().encode('{}'), { timeout: 1000 })).rejects.toThrow();
-      await expect(board.jetstream().publish(commandSubject('sensor', 'reactor1-tmp102'), new TextEncoder().encode('{}'))).resolves.toMatchObject({ stream: STREAM_COMMANDS });
+      await expect(board.jetstream().publish(commandSubject('sensor', 'reactor1-tmp102'), new TextEncoder().encode('{}'))).resolves.toMatchObject({ stream: commandStream(partitionOf('sensor', 'reactor1-tmp102')) });
     } finally {
       await board.close();
     }
