@@ -88,7 +88,8 @@ export function startCluster(opts: ClusterOptions): Cluster {
     const h = held.get(key);
     if (!h) return;
     held.delete(key);
-    logger.warn({ key, token: h.record.token, reason }, 'lease lost');
+    if (reason === 'process stopping') logger.info({ key, token: h.record.token }, 'lease given back');
+    else logger.warn({ key, token: h.record.token, reason }, 'lease lost');
     if (key === LEADER_KEY) await opts.leadership.lost(h.record.token, reason).catch((err: unknown) => logger.error({ err }, 'stopping singletons failed'));
     else if (key.startsWith('partition.')) await opts.host.releasePartition(Number(key.slice(10)));
   }
