@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job: the control plane on the embedded defaults (its own nats-server, SQLite store
-# under ./data). Extra arguments go to `edgeplane start`.
+# The main job: the demo — the control plane on the embedded defaults (its own nats-server, SQLite
+# store under ./data/demo) with simulated edge workers for all five seed systems, each its own
+# process. Extra arguments go to `edgeplane demo` (--fresh, --http <port>, --data-dir <dir>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec node bin/edgeplane.js start "$@"
+exec node bin/edgeplane.js demo "$@"

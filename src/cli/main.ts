@@ -1,4 +1,6 @@
 import { toErrorBody } from '../shared/errors.js';
+import { demo, demoUsage } from '../demo/demo.js';
+import { edge, edgeUsage } from './edge.js';
 import { projections, projectionsUsage } from './projections.js';
 import { replay, replayUsage } from './replay.js';
 import { send, sendUsage } from './send.js';
@@ -15,7 +17,11 @@ ${replayUsage}
 
 ${projectionsUsage}
 
-${topUsage}`;
+${topUsage}
+
+${edgeUsage}
+
+${demoUsage}`;
 
 async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
@@ -31,6 +37,11 @@ async function main(argv: string[]): Promise<number | undefined> {
       return projections(rest);
     case 'top':
       return top(rest);
+    case 'edge':
+      return edge(rest);
+    case 'demo':
+      await demo(rest);
+      return undefined; // keeps running until a signal
     case undefined:
     case 'help':
     case '--help':

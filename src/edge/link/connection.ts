@@ -1,4 +1,4 @@
-import { connect, Events, type ConnectionOptions, type NatsConnection, type QueuedIterator, type Status } from 'nats';
+import { connect, Events, type Authenticator, type ConnectionOptions, type NatsConnection, type QueuedIterator, type Status } from 'nats';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { createBackoff, reconnectDelayHandler, RECONNECT_BACKOFF_MS } from './backoff.js';
@@ -11,6 +11,8 @@ export interface EdgeConnectOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /** Other credentials, e.g. `credsAuthenticator` for a .creds file. */
+  authenticator?: Authenticator;
   logger?: Logger;
   /** Aborts the wait for the first connection (a worker shutting down while NATS is away). */
   signal?: AbortSignal;
@@ -61,6 +63,7 @@ export async function connectEdge(opts: EdgeConnectOptions): Promise<EdgeConnect
       timeout: opts.connectTimeoutMs ?? 5000,
       ...(opts.user ? { user: opts.user, pass: opts.pass } : {}),
       ...(opts.token ? { token: opts.token } : {}),
+      ...(opts.authenticator ? { authenticator: opts.authenticator } : {}),
     };
     let nc: NatsConnection;
     try {
