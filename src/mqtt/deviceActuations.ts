@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { JetStreamPublisher } from '../transport/jetstreamPublisher.js';
 import { HEADER, STREAM_EDGE } from '../transport/subjects.js';
 import { runDurable, type RunningConsumer } from './durableConsumer.js';
-import { ensureConsumer, MQTT_MSGS_PREFIX, MQTT_QOS_HEADER } from './natsMqtt.js';
+import { ACK_WAIT_MS, ensureConsumer, MQTT_MSGS_PREFIX, MQTT_QOS_HEADER } from './natsMqtt.js';
 import type { OutboundRouter } from './outbound.js';
 import type { StatsKeeper } from './stats.js';
 
@@ -73,7 +73,7 @@ export async function startActuations(d: {
         filter_subject: filter,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.New,
-        ack_wait: 30_000 * NANOS,
+        ack_wait: ACK_WAIT_MS * NANOS,
         max_ack_pending: d.maxAckPending,
       });
     await ensure();

@@ -18,6 +18,13 @@ export const MQTT_QOS_HEADER = 'Nmqtt-Pub';
 export const BRIDGE_DURABLE = 'ep-mqtt-bridge';
 
 const NANOS = 1_000_000;
+/**
+ * A message is in flight only for one EP_CMD publish (milliseconds), so a short wait is safe; it
+ * is how soon what a dead leader's bridge had taken is delivered to the next one. The consumer
+ * cannot be recreated instead (as partitions are): with interest retention, deleting the only
+ * consumer would drop every message it had not yet acknowledged.
+ */
+export const ACK_WAIT_MS = 5000;
 
 /** Creates `$MQTT_msgs` as the server itself would (if no MQTT client has connected yet) and the bridge's consumer on it. */
 export async function ensureMqttIntake(jsm: JetStreamManager, opts: { replicas?: number; maxAckPending: number }): Promise<{ createdMs: number }> {
@@ -40,7 +47,7 @@ export async function ensureMqttIntake(jsm: JetStreamManager, opts: { replicas?:
     filter_subject: `${MQTT_MSGS_PREFIX}>`,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: 30_000 * NANOS,
+    ack_wait: ACK_WAIT_MS * NANOS,
     max_ack_pending: opts.maxAckPending,
   });
   return { createdMs: Date.parse(created) };
