@@ -41,10 +41,11 @@ export async function edgeCommand(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal }, 'stopping');
-  // A second signal while flushing means "now".
-  const hurry = () => process.exit(1);
-  process.once('SIGTERM', hurry);
-  process.once('SIGINT', hurry);
+  // Ctrl-C again while flushing means "now". A SIGTERM meanwhile is the same request again (a
+  // terminal's Ctrl-C reaches a supervisor and its workers alike, and the supervisor then
+  // forwards SIGTERM): it must not cut the flush short.
+  process.on('SIGTERM', () => logger.info('already stopping'));
+  process.once('SIGINT', () => process.exit(1));
   await worker.stop();
   return 0;
 }

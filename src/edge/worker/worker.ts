@@ -47,9 +47,11 @@ export async function startEdgeWorker(config: HardwareConfig, opts: EdgeWorkerOp
   let link: WorkerLink | undefined;
   let scanner: Scanner | undefined;
   let dependents: Dependents | undefined;
+  let ota: ReturnType<typeof createOtaRunner> | undefined;
 
   const stop = async (flushMs = 3000): Promise<void> => {
     for (const t of timers) clearInterval(t);
+    ota?.stop();
     await Promise.all(slots.map((s) => s.stop()));
     await Promise.all([scanner?.stop(), dependents?.stop()]);
     await link?.stop(flushMs);
@@ -84,8 +86,8 @@ export async function startEdgeWorker(config: HardwareConfig, opts: EdgeWorkerOp
       );
     }
     const apply = createActuator({ config, slots, logger });
-    const ota = dependents ? createOtaRunner({ hardware, dependents, logger }) : undefined;
-    link = startWorkerLink({ config, buffer, apply, ...(ota ? { ota } : {}), logger });
+    ota = dependents ? createOtaRunner({ hardware, dependents, logger }) : undefined;
+    link = startWorkerLink({ config, buffer, apply, ...(ota ? { ota: ota.run } : {}), logger });
     // Say so at once when connected, not a heartbeat interval later.
     if (config.heartbeatMs > 0) {
       link.ready
