@@ -49,7 +49,9 @@ export async function startEdgeWorker(config: HardwareConfig, opts: EdgeWorkerOp
   let dependents: Dependents | undefined;
   let ota: ReturnType<typeof createOtaRunner> | undefined;
 
-  const stop = async (flushMs = 3000): Promise<void> => {
+  let stopping: Promise<void> | undefined;
+  const stop = (flushMs = 3000): Promise<void> => (stopping ??= shutDown(flushMs));
+  const shutDown = async (flushMs: number): Promise<void> => {
     for (const t of timers) clearInterval(t);
     ota?.stop();
     await Promise.all(slots.map((s) => s.stop()));
