@@ -127,9 +127,10 @@ export class Actor {
             this.deps.metrics.fenced++;
             this.deps.onPartitionFenced?.(err);
           }
-          // The store failed (not a domain outcome): answer every command in the turn, forget the
-          // cached state so the next turn starts from what is really stored.
-          this.deps.logger.error({ err, stream: this.stream }, 'actor turn failed');
+          // The store failed (not a domain outcome), or the partition moved: answer every command in
+          // the turn as retryable, forget the cached state so the next turn starts from what is stored.
+          if (err instanceof NotPartitionOwnerError || err instanceof FencedError) this.deps.logger.debug({ err, stream: this.stream }, 'actor turn handed over');
+          else this.deps.logger.error({ err, stream: this.stream }, 'actor turn failed');
           this.loaded = false;
           for (const p of turn) p.resolve({ ok: false, commandId: p.request.id, error: toErrorBody(err), retryable: true });
         }

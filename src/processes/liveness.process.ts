@@ -10,7 +10,7 @@ const SIGNS_OF_LIFE: Record<string, ReadonlySet<string>> = {
   node: new Set(['NodeWentOnline', 'NodeHeartbeatReceived', 'NodeRegistered']),
   reactor: new Set(['ReactorWentOnline', 'ReactorSeen', 'DeviceDiscovered', 'DevicesConfirmed']),
   sensor: new Set(['SensorWentOnline', 'ReadingRecorded', 'ActuatorValueReported']),
-  gateway: new Set(['GatewayWentOnline', 'ProcessStatusReported', 'DeviceStatusesRestated', 'UpdateProgressReported']),
+  gateway: new Set(['GatewayWentOnline', 'GatewaySeen', 'ProcessStatusReported', 'DeviceStatusesRestated', 'UpdateProgressReported']),
   daemon: new Set(['DaemonWentOnline', 'PowerRecorded', 'PowerConfirmed', 'DaemonRegistered']),
 };
 const WENT_OFFLINE = new Set(['NodeWentOffline', 'ReactorWentOffline', 'SensorWentOffline', 'SensorBecameUnknown', 'GatewayWentOffline', 'DaemonWentOffline']);

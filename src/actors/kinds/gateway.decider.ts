@@ -3,7 +3,7 @@ import { confirmDelete, confirmRestart, detect, provision, reportDeviceStatus, r
 import { completeUpdate, failUpdateAttempt, reportProgress, setTargetFirmware, startAttempt } from './gateway.firmware.js';
 import { gatewayOffline, gatewayOnline, gatewayStarted } from './gateway.liveness.js';
 import { PROCESS_STATUSES, type DependentDevice, type FirmwareUpdate, type GatewayCommand, type GatewayEvent, type GatewayState, type ProcessStatus } from './gateway.types.js';
-import { applyStatus, initialLiveness } from './liveness.js';
+import { applySeen, applyStatus, initialLiveness } from './liveness.js';
 import { allOf, at, contextOf, ignoreUnknownEvent, isOlder, oneOf, unknownCommand } from './validate.js';
 
 export * from './gateway.types.js';
@@ -129,6 +129,8 @@ function evolve(state: GatewayState, event: GatewayEvent): GatewayState {
       const online = { ...applyStatus(state, 'ONLINE', event.data.at), offlineReason: null };
       return event.data.restarted ? { ...online, startedAt: event.data.at } : online;
     }
+    case 'GatewaySeen':
+      return applySeen(state, event.data.at);
     case 'GatewayWentOffline': {
       const offline = { ...applyStatus(state, 'OFFLINE', event.data.at), offlineReason: event.data.reason };
       return everyDevice(offline, (d) => ({ ...d, online: null, onlineChangedAt: event.data.at }));

@@ -115,8 +115,10 @@ describe('gateway decider: process status and dependent devices', () => {
       expect(state.devices['AA:BB:CC']?.online).toBe(true);
     });
 
-    it('an online gateway restates only when something differs', () => {
-      given(device).when({ type: 'MarkOnline', data: { at: T2, devices: [{ localId: '1265892', online: true }] } }).thenNothingHappened();
+    it('an online gateway restates only when something differs; otherwise it is only seen (once per newer report)', () => {
+      const seen = given(device).when({ type: 'MarkOnline', data: { at: T2, devices: [{ localId: '1265892', online: true }] } }).then([{ type: 'GatewaySeen', data: { at: T2 } }]);
+      expect(seen.lastSeen).toBe(T2);
+      given([...device, { type: 'GatewaySeen', data: { at: T2 } }]).when({ type: 'MarkOnline', data: { at: T2, devices: [{ localId: '1265892', online: true }] } }).thenNothingHappened();
       given(device).when({ type: 'MarkOnline', data: { at: T2, devices: [] } }).then([
         { type: 'DeviceStatusesRestated', data: { at: T2, devices: [{ localId: '1265892', online: false }], unrecognized: [] } },
       ]);

@@ -1,6 +1,7 @@
 import { failAttempt } from './gateway.firmware.js';
 import { RESTARTED_DURING_UPDATE, type DeviceOnline, type GatewayEvent, type GatewayState } from './gateway.types.js';
 import { arr, at, bool, idField, isOlder, nested, reject, str, type Ctx } from './validate.js';
+import { signOfLife } from './liveness.js';
 
 /**
  * The gateway's own liveness. Whenever it comes back it states every dependent device's
@@ -49,7 +50,9 @@ export function gatewayOnline(ctx: Ctx, state: GatewayState): GatewayEvent[] {
   const restated = restate(state, reported, when);
   if (state.status !== 'ONLINE') return [{ type: 'GatewayWentOnline', data: { at: when, restarted: false } }, restated];
   const differs = restated.data.devices.some((r) => state.devices[r.localId]?.online !== r.online);
-  return differs ? [restated] : [];
+  if (differs) return [restated];
+  // Nothing changed, but the gateway is alive: say so once per newer report (the reactor's ReactorSeen).
+  return signOfLife(state, when) === 'seen' ? [{ type: 'GatewaySeen', data: { at: when } }] : [];
 }
 
 export function gatewayOffline(ctx: Ctx, state: GatewayState): GatewayEvent[] {

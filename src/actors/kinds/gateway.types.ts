@@ -36,6 +36,8 @@ export type GatewayEvent =
   | Ev<'TargetStatusSet', { targetStatus: ProcessStatus; at: string }>
   | Ev<'ProcessStatusReported', { currentStatus: ProcessStatus; at: string }>
   | Ev<'GatewayWentOnline', { at: string; restarted: boolean }>
+  /** An online gateway was heard from, with nothing else to report (keeps liveness from timing it out). */
+  | Ev<'GatewaySeen', { at: string }>
   | Ev<'GatewayWentOffline', { at: string; reason: string | null }>
   /** Every known dependent device's online flag, in full: devices the gateway did not list are offline. */
   | Ev<'DeviceStatusesRestated', { at: string; devices: DeviceOnline[]; unrecognized: string[] }>
