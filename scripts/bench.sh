@@ -3,10 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+# bench/mqtt's peer: a bare mosquitto broker, which the bench starts itself on a free port with its
+# own config. Only the package: a mosquitto service it may start (on 1883) is neither used nor touched.
+if [ ! -x /usr/sbin/mosquitto ]; then
+  echo "bench: installing mosquitto from Debian's packages" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+fi
 npx tsc -p tsconfig.json --outDir dist-bench
 node --enable-source-maps dist-bench/bench/core.js "$@"
 node --enable-source-maps dist-bench/bench/domain.js "$@"
 npx tsc -p tsconfig.build.json
 node --enable-source-maps dist-bench/bench/failover.js "$@"
 node --enable-source-maps dist-bench/bench/edge.js "$@"
+node --enable-source-maps dist-bench/bench/mqtt.js "$@"
 exec node --enable-source-maps dist-bench/bench/api.js "$@"
