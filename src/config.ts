@@ -83,7 +83,7 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     mqtt: resolveMqttSettings(input.mqtt, env),
     processId: processIdOf(input.processId ?? env.EDGEPLANE_PROCESS_ID, dataDir),
     partitions: bounded('partitions', input.partitions ?? env.EDGEPLANE_PARTITIONS ?? DEFAULT_PARTITIONS, 1, MAX_PARTITIONS),
-    leaseTtlMs: bounded('lease-ttl-ms', input.leaseTtlMs ?? env.EDGEPLANE_LEASE_TTL_MS ?? 3000, 600, 600_000),
+    leaseTtlMs: bounded('lease-ttl-ms', input.leaseTtlMs ?? env.EDGEPLANE_LEASE_TTL_MS ?? 10_000, 600, 600_000),
   };
 }
 

@@ -145,6 +145,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     partitions: config.partitions,
     logger: logger.child({ component: 'actor-host' }),
     enrich: interactionRolesEnricher((kind, id) => host.inspect(kind, id)),
+    onPartitionLost: (partition) => cluster.partitionLost(partition),
   });
   const dispatch = createCommandRouter(host, bus);
 
@@ -203,6 +204,8 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     await Promise.all([p?.stop(), r?.stop(), mqtt.stop()]);
   };
 
+  // Leadership goes on the process's `node` actor when this control plane has that kind.
+  const recordsLeadership = registry.kinds().includes('node');
   const leases = await openKvLeaseStore(nc, { ttlMs: config.leaseTtlMs, replicas: config.replicas });
   const cluster = startCluster({
     nc,
@@ -218,16 +221,16 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
         // From now on the store refuses anything the previous leader still tries to write.
         await store.raiseFence({ key: 'leader', token });
         startSingletons(token);
-        recordLeadership(dispatch, config.processId, { gained: token }, logger);
+        if (recordsLeadership) recordLeadership(dispatch, config.processId, { gained: token }, logger);
       },
       async lost(token, reason) {
         await stopSingletons();
-        recordLeadership(dispatch, config.processId, { lost: token, reason }, logger);
+        if (recordsLeadership) recordLeadership(dispatch, config.processId, { lost: token, reason }, logger);
       },
     },
   });
   await cluster.ready;
-  const stopHeartbeat = startNodeHeartbeat(dispatch, config.processId, Math.max(1000, Math.floor(config.heartbeatTimeoutMs / 3)), logger.child({ component: 'cluster' }));
+  const stopHeartbeat = !recordsLeadership ? () => undefined : startNodeHeartbeat(dispatch, config.processId, Math.max(1000, Math.floor(config.heartbeatTimeoutMs / 3)), logger.child({ component: 'cluster' }));
 
   let api: FastifyInstance | undefined;
   let httpUrl: string | undefined;

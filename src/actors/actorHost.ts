@@ -80,7 +80,10 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     onPartitionFenced: (err: FencedError) => {
       const partition = Number(err.key.slice('partition.'.length));
       logger.warn({ partition, token: err.token, newer: err.current }, 'partition taken by a newer holder: releasing it');
-      if (consumers.has(partition)) void releasePartition(partition).then(() => opts.onPartitionLost?.(partition));
+      // Only when the refused token is the one this process consumes under now: an append still in
+      // flight from an earlier tenure of ours is refused by our own newer token, which is no loss.
+      const held = consumers.get(partition);
+      if (held && held.token !== undefined && held.token <= err.token) void releasePartition(partition).then(() => opts.onPartitionLost?.(partition));
     },
     metrics: { commands: 0, rejections: 0, appends: 0, eventsAppended: 0, appendSeconds: 0, fenced: 0 } as HostMetrics,
   };

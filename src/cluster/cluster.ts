@@ -42,6 +42,8 @@ export interface Cluster {
   readonly isLeader: boolean;
   readonly leaderToken: number | undefined;
   status(): ClusterStatus;
+  /** The host found (through a fenced append) that a newer holder has this partition: stop holding it. */
+  partitionLost(partition: number): void;
   /** Gives every lease up (singletons stopped, partitions drained) so survivors take over at once. */
   stop(): Promise<void>;
 }
@@ -233,6 +235,9 @@ export function startCluster(opts: ClusterOptions): Cluster {
           leaseAgeMs: id === processId ? ageOf(held.get(processKey(id))?.record) : youngest(id),
         })),
       };
+    },
+    partitionLost(partition) {
+      if (held.delete(partitionKey(partition))) logger.warn({ partition }, 'partition lost: a newer holder wrote to it');
     },
     async stop() {
       stopped = true;
