@@ -206,7 +206,10 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
 
   // Leadership goes on the process's `node` actor when this control plane has that kind.
   const recordsLeadership = registry.kinds().includes('node');
-  const leases = await openKvLeaseStore(nc, { ttlMs: config.leaseTtlMs, replicas: config.replicas });
+  // Leases and presence on their own connection: renewals must not queue behind a flood of
+  // command acknowledgements on the main one.
+  const clusterNc = await connectNats({ servers: natsUrl, name: `edgeplane-${config.processId}-cluster`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats-cluster' }) });
+  const leases = await openKvLeaseStore(clusterNc, { ttlMs: config.leaseTtlMs, replicas: config.replicas });
   const cluster = startCluster({
     nc,
     processId: config.processId,
@@ -214,7 +217,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     partitions: config.partitions,
     host,
     leases,
-    presence: startPresence(nc, config.processId),
+    presence: startPresence(clusterNc, config.processId),
     logger: logger.child({ component: 'cluster', processId: config.processId }),
     leadership: {
       async gained(token) {
@@ -284,6 +287,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
         processDb.close();
         publisher.close();
         bus.close();
+        await clusterNc.drain().catch(() => undefined);
         await nc.drain().catch(() => undefined);
         await store.close();
         snapshots.close();

@@ -92,8 +92,29 @@ export function startCluster(opts: ClusterOptions): Cluster {
     held.delete(key);
     if (reason === 'process stopping') logger.info({ key, token: h.record.token }, 'lease given back');
     else logger.warn({ key, token: h.record.token, reason }, 'lease lost');
-    if (key === LEADER_KEY) await opts.leadership.lost(h.record.token, reason).catch((err: unknown) => logger.error({ err }, 'stopping singletons failed'));
-    else if (key.startsWith('partition.')) await opts.host.releasePartition(Number(key.slice(10)));
+    // Bounded: the cluster loop must go on renewing and campaigning even if stopping hangs (its
+    // late writes are fenced anyway).
+    if (key === LEADER_KEY) await bounded(opts.leadership.lost(h.record.token, reason), 'stopping the singletons');
+    else if (key.startsWith('partition.')) await bounded(opts.host.releasePartition(Number(key.slice(10))), `draining partition ${key.slice(10)}`);
+  }
+
+  /** The value, or undefined if it takes longer than `ms` (the work itself goes on). */
+  async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function bounded(work: Promise<void>, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ttlMs)));
+    const outcome = await Promise.race([work.then(() => 'done' as const, (err: unknown) => (logger.error({ err }, `${what} failed`), 'done' as const)), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') logger.error({ ms: ttlMs }, `${what} did not finish in time; going on`);
   }
 
   async function renewAll(): Promise<void> {
@@ -136,8 +157,10 @@ export function startCluster(opts: ClusterOptions): Cluster {
     // Membership: our own key, renewed like a lease; the member list is read every TTL/3.
     if (!held.has(processKey(processId))) await take(processKey(processId), await leases.read(processKey(processId)), async () => false);
     if (now() - membersReadAt > renewEveryMs) {
-      const keys = await leases.keys('process.');
-      members = [...new Set([processId, ...keys.map((k) => k.slice('process.'.length))])];
+      // Listing keys runs an ordered consumer, which can stall on an overloaded server: keep the
+      // last list rather than wait.
+      const keys = await within(leases.keys('process.'), renewEveryMs);
+      if (keys) members = [...new Set([processId, ...keys.map((k) => k.slice('process.'.length))])];
       membersReadAt = now();
     }
 
@@ -199,8 +222,14 @@ export function startCluster(opts: ClusterOptions): Cluster {
     view = { leader: held.get(LEADER_KEY)?.record ?? (await leases.read(LEADER_KEY)), partitions, at: Date.now() };
   }
 
+  // A round that hangs (a request the server never answers) must not stop the next ones: each is
+  // given the TTL, then the loop goes on.
+  const round = async () => {
+    if (stopped) return;
+    if ((await within(tick().then(() => true), ttlMs)) === undefined) logger.warn({ ms: ttlMs }, 'cluster round did not finish in time; going on');
+  };
   const timer = setInterval(() => {
-    running = running.then(() => (stopped ? undefined : tick())).catch((err: unknown) => logger.warn({ err }, 'cluster tick failed'));
+    running = running.then(round).catch((err: unknown) => logger.warn({ err }, 'cluster tick failed'));
   }, tickMs);
   running = running.then(tick).catch((err: unknown) => logger.warn({ err }, 'cluster tick failed'));
   const ready = running;

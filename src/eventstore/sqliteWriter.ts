@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS fences (
 );
 `;
 
+/**
+ * The writer's page cache (KiB; SQLite's default is 2 MiB). Event ids are random UUIDs, so their
+ * unique index takes inserts all over its B-tree; with a small cache every insert soon reads pages
+ * back from disk. 64 MiB keeps the index of several million events in memory.
+ */
+export const WRITER_CACHE_KIB = 65_536;
+
 class PartialAppend extends Error {}
 
 /**

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SCHEMA, createSqliteWriter, serializeError, type AppendRequest } from './sqliteWriter.js';
+import { SCHEMA, WRITER_CACHE_KIB, createSqliteWriter, serializeError, type AppendRequest } from './sqliteWriter.js';
 
 /**
  * The SQLite store's writer on its own thread: while it waits for fsync, the actor host keeps
@@ -12,6 +12,7 @@ db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${synchronous}`);
 db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
+db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
 db.exec(SCHEMA);
 const writer = createSqliteWriter(db);
 
