@@ -111,6 +111,15 @@ function readCmdline(pid: number): string {
   }
 }
 
+/** Waits for `work`, at most `ms`; past that it logs and lets the caller go on. */
+async function finishWithin(work: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const outcome = await Promise.race([work.then(() => 'done' as const, (err: unknown) => (logger.warn({ err }, `${what} failed`), 'done' as const)), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') logger.warn({ ms }, `${what} did not finish in time; going on`);
+}
+
 export async function startControlPlane(config: ControlPlaneConfig, deciders: readonly AnyDecider[], logger: Logger = createLogger()): Promise<ControlPlane> {
   // Refuse a bad API setup before anything starts.
   const apiKeys = config.apiKeysFile ? loadApiKeys(config.apiKeysFile) : undefined;
@@ -277,18 +286,21 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     },
     stop() {
       stopping ??= (async () => {
-        await api?.close();
+        // Every step that talks to NATS is bounded: if the server is already gone (a signal to
+        // the whole service, a crash), stopping must still finish.
+        const step = (what: string, work: Promise<unknown>, ms = 10_000) => finishWithin(work, ms, what, logger);
+        await step('closing the API', api?.close() ?? Promise.resolve(), 5000);
         stopHeartbeat();
         // Gives the leases back (singletons stopped, partitions drained) so survivors take over at once.
-        await cluster.stop();
-        await stopSingletons();
-        await host.stop();
-        await projections.stop();
+        await step('giving the leases back', cluster.stop());
+        await step('stopping the singletons', stopSingletons());
+        await step('stopping the actor host', host.stop());
+        await step('stopping the projections', projections.stop());
         processDb.close();
         publisher.close();
         bus.close();
-        await clusterNc.drain().catch(() => undefined);
-        await nc.drain().catch(() => undefined);
+        await step('closing the cluster connection', clusterNc.drain().catch(() => clusterNc.close()), 2000);
+        await step('closing the NATS connection', nc.drain().catch(() => nc.close()), 2000);
         await store.close();
         snapshots.close();
         await natsServer?.stop();

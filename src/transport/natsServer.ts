@@ -69,7 +69,9 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
 
   let child: ChildProcess | undefined;
   const launch = async () => {
-    const proc = spawn('nats-server', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: a Ctrl-C in the terminal (or a signal to our group) must not stop the
+    // server before the control plane has stopped using it; we stop it last, ourselves.
+    const proc = spawn('nats-server', ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     child = proc;
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
