@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { createActorHost, createRegistry, type ActorHost, type AnyDecider, type DeciderRegistry } from './actors/index.js';
 import type { ControlPlaneConfig } from './config.js';
 import { getSqliteSnapshotStore, openEventStore, type EventStore, type SnapshotStore } from './eventstore/index.js';
+import { finishWithin } from './shared/deadline.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { connectNats, ensureJetStream, startNatsServer, type NatsServerHandle, type Relay } from './transport/index.js';
 import { startRelayThread } from './transport/relayThread.js';
@@ -109,15 +110,6 @@ function readCmdline(pid: number): string {
   } catch {
     return '';
   }
-}
-
-/** Waits for `work`, at most `ms`; past that it logs and lets the caller go on. */
-async function finishWithin(work: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
-  const outcome = await Promise.race([work.then(() => 'done' as const, (err: unknown) => (logger.warn({ err }, `${what} failed`), 'done' as const)), late]);
-  clearTimeout(timer);
-  if (outcome === 'late') logger.warn({ ms }, `${what} did not finish in time; going on`);
 }
 
 export async function startControlPlane(config: ControlPlaneConfig, deciders: readonly AnyDecider[], logger: Logger = createLogger()): Promise<ControlPlane> {

@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { finishWithin, within } from '../shared/deadline.js';
 import type { Logger } from '../shared/logger.js';
 import type { LeaseRecord, LeaseStore } from './leaseStore.js';
 import type { Presence } from './presence.js';
@@ -94,27 +95,8 @@ export function startCluster(opts: ClusterOptions): Cluster {
     else logger.warn({ key, token: h.record.token, reason }, 'lease lost');
     // Bounded: the cluster loop must go on renewing and campaigning even if stopping hangs (its
     // late writes are fenced anyway).
-    if (key === LEADER_KEY) await bounded(opts.leadership.lost(h.record.token, reason), 'stopping the singletons');
-    else if (key.startsWith('partition.')) await bounded(opts.host.releasePartition(Number(key.slice(10))), `draining partition ${key.slice(10)}`);
-  }
-
-  /** The value, or undefined if it takes longer than `ms` (the work itself goes on). */
-  async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
-    try {
-      return await Promise.race([work, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function bounded(work: Promise<void>, what: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ttlMs)));
-    const outcome = await Promise.race([work.then(() => 'done' as const, (err: unknown) => (logger.error({ err }, `${what} failed`), 'done' as const)), late]);
-    clearTimeout(timer);
-    if (outcome === 'late') logger.error({ ms: ttlMs }, `${what} did not finish in time; going on`);
+    if (key === LEADER_KEY) await finishWithin(opts.leadership.lost(h.record.token, reason), ttlMs, 'stopping the singletons', logger);
+    else if (key.startsWith('partition.')) await finishWithin(opts.host.releasePartition(Number(key.slice(10))), ttlMs, `draining partition ${key.slice(10)}`, logger);
   }
 
   async function renewAll(): Promise<void> {
