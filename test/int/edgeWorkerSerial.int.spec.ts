@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinDeciders } from '../../src/actors/kinds/index.js';
@@ -8,6 +7,7 @@ import { startEdgeWorker, type EdgeWorker } from '../../src/edge/worker/worker.j
 import { createLogger } from '../../src/shared/logger.js';
 import { startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.js';
 import { eventually, tempDir } from '../helpers/nats.js';
+import { socatPtyPair, type SocatPtyPair } from '../helpers/pty.js';
 
 /**
  * The worker without --simulate on a real serial port: a socat pseudo-terminal pair, the real
@@ -15,35 +15,9 @@ import { eventually, tempDir } from '../helpers/nats.js';
  * protocol-level Modbus smart plug on the other. Readings become RecordPower, a switch from the
  * control plane becomes a register write, confirmed with what the plug reads back.
  */
-async function ptyPair(): Promise<{ paths: [string, string]; close(): Promise<void> }> {
-  const socat: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const paths = await new Promise<[string, string]>((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`socat gave no ptys: ${stderr}`)), 5000);
-    socat.once('error', reject);
-    socat.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const found = [...stderr.matchAll(/PTY is (\/dev\/pts\/\d+)/g)].map((m) => m[1] as string);
-      if (found.length === 2 && stderr.includes('starting data transfer loop')) {
-        clearTimeout(timer);
-        resolve([found[0]!, found[1]!]);
-      }
-    });
-  });
-  return {
-    paths,
-    async close() {
-      if (socat.exitCode !== null) return;
-      const exited = new Promise((r) => socat.once('exit', r));
-      socat.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 describe('an edge worker on a real serial port', () => {
   let t: TestControlPlane;
-  let pty: Awaited<ReturnType<typeof ptyPair>>;
+  let pty: SocatPtyPair;
   let deviceEnd: SerialLink;
   let sim: ModbusSim;
   let worker: EdgeWorker;
@@ -52,7 +26,7 @@ describe('an edge worker on a real serial port', () => {
 
   beforeAll(async () => {
     t = await startTestControlPlane(builtinDeciders);
-    pty = await ptyPair();
+    pty = await socatPtyPair();
     deviceEnd = await openSerialPort(pty.paths[1], { baudRate: 19200 });
     sim = startModbusSim(deviceEnd, modbusSimOptionsFor(7, SMART_PLUG_REGISTERS, { source: watts }));
   });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInfo } from '../../src/edge/driver.js';
 import {
@@ -18,6 +17,7 @@ import {
   type SerialLink,
   type ValueSource,
 } from '../../src/edge/serial/index.js';
+import { socatPtyPair } from '../helpers/pty.js';
 
 /**
  * The serial drivers over a real pseudo-terminal pair made by socat, with the real `serialport`
@@ -30,33 +30,15 @@ interface PtyPair {
 }
 
 async function ptyPair(): Promise<PtyPair> {
-  const socat: ChildProcess = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const paths = await new Promise<string[]>((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`socat gave no ptys: ${stderr}`)), 5000);
-    socat.once('error', reject);
-    socat.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const found = [...stderr.matchAll(/PTY is (\/dev\/pts\/\d+)/g)].map((m) => m[1] as string);
-      // Both ends exist once socat starts its transfer loop.
-      if (found.length === 2 && stderr.includes('starting data transfer loop')) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-  });
+  const pair = await socatPtyPair();
   const links: SerialLink[] = [];
   const close = async (): Promise<void> => {
     for (const l of links) await l.close();
-    if (socat.exitCode === null) {
-      const exited = new Promise((r) => socat.once('exit', r));
-      socat.kill('SIGTERM');
-      await exited;
-    }
+    await pair.close();
   };
   try {
-    links.push(await openSerialPort(paths[0] as string, { baudRate: 9600 }));
-    links.push(await openSerialPort(paths[1] as string, { baudRate: 9600 }));
+    links.push(await openSerialPort(pair.paths[0], { baudRate: 9600 }));
+    links.push(await openSerialPort(pair.paths[1], { baudRate: 9600 }));
   } catch (e) {
     await close();
     throw e;
