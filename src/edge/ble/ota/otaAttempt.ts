@@ -2,22 +2,15 @@ import type { Logger } from '../../../shared/logger.js';
 import type { BleCentral } from '../ble.js';
 import { gattOtaConnector, type GattOtaConnectorOptions } from './otaLink.js';
 import { sendFirmware, type OtaProgress, type OtaResult, type OtaSendOptions } from './otaSender.js';
+import type { OtaAttempt } from '../../link/actuation.js';
 
 /**
  * One OTA attempt as the control plane asks for it (published on `ep.edge.gateway.<id>.ota` by
  * actuations.process.ts) and its outcome as the gateway actor's commands (gateway.types.ts).
- * Shapes are restated here because edge code does not import the actors.
+ * The commands are restated here because edge code does not import the actors; the request is
+ * the link's parsed message (`at`: when the control plane started it).
  */
-export interface OtaAttemptRequest {
-  gateway: string;
-  localId: string;
-  commit: string;
-  attempt: number;
-  timeoutMs: number;
-  /** ISO time by which the control plane fails the attempt itself. */
-  deadline: string;
-  at: string;
-}
+export type OtaAttemptRequest = Omit<OtaAttempt, 'action'> & { at?: string };
 
 export type OtaAttemptCommand =
   | { type: 'ReportUpdateProgress'; data: { localId: string; attempt: number; percent: number; at: string } }
