@@ -59,17 +59,8 @@ export class UnknownBleDriverError extends EdgeplaneError {
   }
 }
 
-export class UnknownChannelError extends EdgeplaneError {
-  constructor(readonly driver: string, readonly channel: string) {
-    super('ERR_UNKNOWN_CHANNEL', `${driver} device has no channel ${JSON.stringify(channel)}`, { driver, channel });
-  }
-}
+export { ChannelNotWritableError, UnknownChannelError } from '../driverErrors.js';
 
-export class ChannelNotWritableError extends EdgeplaneError {
-  constructor(readonly driver: string, readonly channel: string, reason: string) {
-    super('ERR_CHANNEL_NOT_WRITABLE', `${driver} channel ${channel} cannot take that value: ${reason}`, { driver, channel, reason });
-  }
-}
 
 /** Bytes from the device do not decode in the channel's format (too short, not a number). */
 export class BleValueError extends EdgeplaneError {

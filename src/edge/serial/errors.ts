@@ -44,17 +44,8 @@ export class UnknownSerialDriverError extends EdgeplaneError {
   }
 }
 
-export class UnknownChannelError extends EdgeplaneError {
-  constructor(readonly driver: string, readonly channel: string) {
-    super('ERR_UNKNOWN_CHANNEL', `${driver} device has no channel ${JSON.stringify(channel)}`, { driver, channel });
-  }
-}
+export { ChannelNotWritableError, UnknownChannelError } from '../driverErrors.js';
 
-export class ChannelNotWritableError extends EdgeplaneError {
-  constructor(readonly driver: string, readonly channel: string, reason: string) {
-    super('ERR_CHANNEL_NOT_WRITABLE', `${driver} channel ${channel} cannot take that value: ${reason}`, { driver, channel, reason });
-  }
-}
 
 export class JsonLinesTimeoutError extends EdgeplaneError {
   constructor(readonly op: string, readonly id: number, readonly timeoutMs: number) {
