@@ -15,7 +15,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; out: s
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((r) => child.once('exit', (code) => r({ code, out })));
+  return new Promise((r) => child.once('close', (code) => r({ code, out })));
 }
 
 describe('edgeplane start --mqtt <port> --mqtt-devices <file>: the embedded nats-server gets the listener and the device users', () => {

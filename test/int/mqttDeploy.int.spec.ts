@@ -18,7 +18,7 @@ function mosquittoPub(port: number, user: string, password: string, topic: strin
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((r) => child.once('exit', (code) => r({ code, out })));
+  return new Promise((r) => child.once('close', (code) => r({ code, out })));
 }
 
 describe('deploy/nats/mqtt.conf with accounts (the cluster layout): devices as users of the control plane’s account', () => {

@@ -31,13 +31,13 @@ const T0 = Date.UTC(2026, 0, 5, 10);
 
 type Reply = { ok: boolean; error?: { code: string } };
 
-/** A mosquitto client with its output line-buffered (through a pipe it would be block-buffered). */
+/** A mosquitto client with its output line-buffered (through a pipe it would be block-buffered); `exited` waits for 'close', which comes after the last output, not 'exit', which can come before it. */
 function mosquitto(bin: 'mosquitto_pub' | 'mosquitto_sub', args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
   const child = spawn('stdbuf', ['-oL', bin, '-d', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   return { child, out: () => out, exited };
 }
 

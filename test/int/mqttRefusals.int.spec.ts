@@ -26,7 +26,7 @@ function mosquitto(bin: 'mosquitto_pub' | 'mosquitto_sub', args: string[]): Prom
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((r) => child.once('exit', (code) => r({ code, out })));
+  return new Promise((r) => child.once('close', (code) => r({ code, out })));
 }
 
 /**
