@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { resolveConfig } from '../src/config.js';
 import type { EventData } from '../src/eventstore/eventStore.js';
 import { getSqliteEventStore } from '../src/eventstore/sqliteEventStore.js';
+import { ensureSchema, idKey } from '../src/eventstore/sqliteSchema.js';
 import { WRITER_CACHE_KIB } from '../src/eventstore/sqliteWriter.js';
 import { startControlPlane } from '../src/main.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -56,19 +57,25 @@ const event = (i: number): EventData => ({
   metadata: { commandId: randomUUID(), correlationId: 'bench', causationId: 'bench', timestamp: '2026-11-22T00:00:00.000Z' },
 });
 
-/** Bare better-sqlite3 with our schema, WAL, synchronous=FULL, the writer's cache, `perTxn` rows per transaction. */
+/**
+ * Bare better-sqlite3 with our schema (the id looked up before each insert, as the writer does),
+ * WAL, synchronous=FULL, the writer's cache, `perTxn` rows per transaction.
+ */
 function rawSqlite(path: string, count: number, perTxn: number): number {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
-  db.exec('CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream, revision))');
-  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  ensureSchema(db);
+  const exists = db.prepare('SELECT 1 FROM events WHERE id_key = ? AND id = ?').pluck();
+  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, id_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const events = Array.from({ length: count }, (_, i) => event(i));
   const txn = db.transaction((from: number) => {
     for (let i = from; i < Math.min(from + perTxn, count); i++) {
       const e = events[i]!;
-      insert.run(`meter-m${i % 1000}`, Math.floor(i / 1000), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      const key = idKey(e.id);
+      if (exists.get(key, e.id)) throw new Error(`duplicate id ${e.id}`);
+      insert.run(`meter-m${i % 1000}`, Math.floor(i / 1000), e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), key);
     }
   });
   const t0 = performance.now();

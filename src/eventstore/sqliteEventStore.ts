@@ -7,7 +7,8 @@ import type { Logger } from '../shared/logger.js';
 import { workerUrl } from '../shared/workerUrl.js';
 import { SERIALIZED, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
 import { followAll } from './followAll.js';
-import { SCHEMA, createSqliteWriter, reviveError, type AppendOutcome, type AppendRequest, type SerializedError } from './sqliteWriter.js';
+import { EVENT_COLUMNS, ensureSchema } from './sqliteSchema.js';
+import { createSqliteWriter, reviveError, type AppendOutcome, type AppendRequest, type SerializedError } from './sqliteWriter.js';
 
 export interface SqliteEventStoreOptions {
   /** File path, or ':memory:' for tests that do not need a file. */
@@ -58,16 +59,19 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
-  const committer = inMemory ? inThreadCommitter(db) : threadCommitter(opts);
+  ensureSchema(db);
+  // Started by the first write: a store opened only to read (the relay's, the projections') has
+  // no writer or checkpointer threads of its own.
+  let committer: Committer | undefined;
+  const writer = (): Committer => (committer ??= inMemory ? inThreadCommitter(db) : threadCommitter(opts));
 
   const maxBatchEvents = opts.maxBatchEvents ?? 20_000;
   const foreignPollMs = opts.foreignPollMs ?? 200;
 
   const lastRevisionStmt = db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck();
-  const readForwardStmt = db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?');
-  const readBackwardStmt = db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
-  const readAllStmt = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?');
+  const readForwardStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`);
+  const readBackwardStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`);
+  const readAllStmt = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`);
   const headStmt = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
 
@@ -106,7 +110,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     }
     const group = queue.slice(0, take);
     queue = queue.slice(take);
-    inFlight = committer.commit(group.map((p) => p.request)).then(
+    inFlight = writer().commit(group.map((p) => p.request)).then(
       (outcomes) => {
         outcomes.forEach((o, i) => (o.ok ? group[i]!.resolve(o.value) : group[i]!.reject(reviveError(o.error))));
         afterCommit();
@@ -244,7 +248,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       if (foreignTimer) clearInterval(foreignTimer);
       channel?.close();
       wakeSubscribers();
-      await committer.close();
+      await committer?.close();
       db.close();
     },
   };

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DuplicateEventIdError, EdgeplaneError, FencedError, WrongExpectedRevisionError } from '../shared/errors.js';
 import type { AppendResult, ExpectedRevision, Fence } from './eventStore.js';
+import { idKey } from './sqliteSchema.js';
 
 /** One append as the writer receives it: data and metadata already JSON text. */
 export interface AppendRequest {
@@ -19,27 +20,10 @@ export type SerializedError =
 
 export type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; error: SerializedError };
 
-export const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position  INTEGER PRIMARY KEY,          -- global order; max+1 in the write transaction, so no gaps
-  stream    TEXT    NOT NULL,
-  revision  INTEGER NOT NULL,
-  id        TEXT    NOT NULL UNIQUE,
-  type      TEXT    NOT NULL,
-  data      TEXT    NOT NULL,
-  metadata  TEXT    NOT NULL,
-  UNIQUE (stream, revision)
-);
-CREATE TABLE IF NOT EXISTS fences (
-  key    TEXT    PRIMARY KEY,             -- leader, partition.<n>
-  token  INTEGER NOT NULL                 -- the newest lease revision seen for the key
-);
-`;
-
 /**
  * The writer's page cache (KiB; SQLite's default is 2 MiB). Event ids are random UUIDs, so their
- * unique index takes inserts all over its B-tree; with a small cache every insert soon reads pages
- * back from disk. 64 MiB keeps the index of several million events in memory.
+ * index takes inserts all over its B-tree; with a small cache every insert soon reads pages back
+ * from disk. 64 MiB keeps the index of tens of millions of events in memory.
  */
 export const WRITER_CACHE_KIB = 65_536;
 
@@ -56,8 +40,9 @@ class PartialAppend extends Error {}
  */
 export function createSqliteWriter(db: Database.Database): { commit(batch: AppendRequest[]): AppendOutcome[] } {
   const lastRevision = db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck();
-  const byId = db.prepare('SELECT stream, revision, position FROM events WHERE id = ?');
-  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const byKey = db.prepare('SELECT stream, revision, position FROM events WHERE id_key = ? AND id = ?');
+  const byId = (id: string) => byKey.get(idKey(id), id) as Found | undefined;
+  const insert = db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, id_key) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const fenceToken = db.prepare('SELECT token FROM fences WHERE key = ?').pluck();
   const raiseToken = db.prepare('INSERT INTO fences (key, token) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET token = excluded.token WHERE excluded.token > fences.token');
   type Found = { stream: string; revision: number; position: number };
@@ -90,12 +75,10 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
     let position = 0;
     for (const e of events) {
       revision += 1;
-      try {
-        position = Number(insert.run(stream, revision, e.id, e.type, e.data, e.metadata).lastInsertRowid);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventIdError(e.id, stream, byId.get(e.id) as Found | undefined);
-        throw err;
-      }
+      const key = idKey(e.id);
+      const existing = byKey.get(key, e.id) as Found | undefined;
+      if (existing) throw new DuplicateEventIdError(e.id, stream, existing);
+      position = Number(insert.run(stream, revision, e.id, e.type, e.data, e.metadata, key).lastInsertRowid);
     }
     return { nextRevision: revision, position, firstPosition: position - events.length + 1 };
   }
@@ -110,7 +93,7 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
   }
 
   function idempotentResult({ stream, events, expected }: AppendRequest): AppendResult | undefined {
-    const found = byId.get(events[0]!.id) as Found | undefined;
+    const found = byId(events[0]!.id);
     if (!found) return undefined;
     const samePlace =
       found.stream === stream &&
@@ -118,7 +101,7 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
     if (!samePlace) throw new DuplicateEventIdError(events[0]!.id, stream, found);
     let last = found;
     for (let i = 1; i < events.length; i++) {
-      const next = byId.get(events[i]!.id) as Found | undefined;
+      const next = byId(events[i]!.id);
       if (!next || next.stream !== stream || next.revision !== found.revision + i) throw new DuplicateEventIdError(events[i]!.id, stream, next);
       last = next;
     }

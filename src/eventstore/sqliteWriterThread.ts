@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { SCHEMA, WRITER_CACHE_KIB, createSqliteWriter, serializeError, type AppendRequest } from './sqliteWriter.js';
+import { ensureSchema } from './sqliteSchema.js';
+import { WRITER_CACHE_KIB, createSqliteWriter, serializeError, type AppendRequest } from './sqliteWriter.js';
 
 /**
  * The SQLite store's writer on its own thread: while it waits for fsync, the actor host keeps
@@ -13,7 +14,7 @@ db.pragma(`synchronous = ${synchronous}`);
 db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
-db.exec(SCHEMA);
+ensureSchema(db);
 const writer = createSqliteWriter(db);
 
 parentPort!.on('message', (m: { seq: number; batch: AppendRequest[] } | { close: true }) => {

@@ -28,6 +28,31 @@ export interface Relay {
 
 const encoder = new TextEncoder();
 const CHECKPOINT_KEY = 'relay';
+const SLAB_BYTES = 256 * 1024;
+
+/**
+ * Message bodies written one after another into a shared buffer, each handed out as its own view:
+ * no allocation per event. A view must stay unchanged until the client has written it to the
+ * socket, so a full slab is never reused: the next body starts a new one.
+ */
+function createSlab(): { encode(text: string): Uint8Array } {
+  let buf = Buffer.allocUnsafe(SLAB_BYTES);
+  let used = 0;
+  return {
+    encode(text) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (text.length * 3 > SLAB_BYTES) return encoder.encode(text);
+      if (used + text.length * 3 > buf.length) {
+        buf = Buffer.allocUnsafe(SLAB_BYTES);
+        used = 0;
+      }
+      const n = buf.write(text, used);
+      const view = buf.subarray(used, used + n);
+      used += n;
+      return view;
+    },
+  };
+}
 
 /**
  * Follows `$all` and publishes every event to `ep.evt.<kind>.<id>.<type>`.
@@ -135,14 +160,17 @@ export function startRelay(opts: RelayOptions): Relay {
     if (failure !== undefined && !stopped) throw failure;
   }
 
+  // The client encodes headers inside publish(), so one headers object serves every message.
+  const h = natsHeaders();
+  const slab = createSlab();
+
   function publishEvent(event: RecordedEvent, previousId: string | undefined): Promise<unknown> {
     const address = addressOfStream(event.stream);
-    const h = natsHeaders();
     h.set(HEADER.msgId, event.id);
     h.set(HEADER.position, String(event.position));
     if (previousId) h.set(HEADER.expectedLastMsgId, previousId);
-    const body = encoder.encode(serializeEvent(event));
-    return publisher.publish(eventSubject(address?.kind ?? 'unknown', address?.id ?? event.stream, event.type), body, h);
+    else h.delete(HEADER.expectedLastMsgId);
+    return publisher.publish(eventSubject(address?.kind ?? 'unknown', address?.id ?? event.stream, event.type), slab.encode(serializeEvent(event)), h);
   }
 
   const checkpointTimer = setInterval(() => {

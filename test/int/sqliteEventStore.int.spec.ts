@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serializeEvent, type EventData, type RecordedEvent } from '../../src/eventstore/eventStore.js';
 import { getSqliteEventStore } from '../../src/eventstore/sqliteEventStore.js';
+import { SCHEMA_VERSION } from '../../src/eventstore/sqliteSchema.js';
 import { tempDir } from '../helpers/nats.js';
 import { runEventStoreContract } from './eventStore.contract.js';
 
@@ -43,7 +44,8 @@ describe('sqlite event store specifics', () => {
     const before = statSync(path).size;
     for (let i = 0; i < 20; i++) await store.append(`ck-${i}`, Array.from({ length: 200 }, () => ev('C')), 'no_stream');
     await new Promise((r) => setTimeout(r, 600));
-    expect(statSync(path).size).toBeGreaterThan(before + 500_000);
+    // 4,000 events of at least 60 bytes each are in the database file itself, not only in the WAL.
+    expect(statSync(path).size).toBeGreaterThan(before + 4000 * 60);
     await store.close();
   });
 
@@ -143,5 +145,32 @@ describe('sqlite event store specifics', () => {
     const all = await store.readAll();
     expect(all.map((e) => e.position)).toEqual(all.map((_, i) => i + 1));
     await store.close();
+  });
+
+  it('brings a file in the older format (a UNIQUE index on the text id) up to the current one, keeping every event and the id checks', async () => {
+    const path = file();
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (stream, revision));
+      CREATE TABLE fences (key TEXT PRIMARY KEY, token INTEGER NOT NULL);`);
+    const ids = Array.from({ length: 3 }, () => randomUUID());
+    const insert = old.prepare('INSERT INTO events (stream, revision, id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+    ids.forEach((id, i) => insert.run('sensor-old', i, id, `E${i}`, JSON.stringify({ i }), '{"commandId":"c"}'));
+    old.close();
+
+    const store = getSqliteEventStore({ path });
+    expect((await store.readStream('sensor-old')).map((e) => [e.id, e.type, e.data, e.position])).toEqual(ids.map((id, i) => [id, `E${i}`, { i }, i + 1]));
+    // The same id elsewhere is still refused; the same ids at the same place are still idempotent.
+    await expect(store.append('sensor-new', [{ id: ids[1]!, type: 'X', data: {}, metadata: {} }], 'no_stream')).rejects.toMatchObject({ code: 'ERR_DUPLICATE_EVENT_ID' });
+    const again = await store.append('sensor-old', [0, 1, 2].map((i) => ({ id: ids[i]!, type: `E${i}`, data: { i }, metadata: {} })), 'no_stream');
+    expect(again).toMatchObject({ nextRevision: 2, position: 3 });
+    expect(await store.append('sensor-old', [ev('E3')], 2)).toMatchObject({ nextRevision: 3, position: 4 });
+    await store.close();
+
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect((raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().all() as string[]).sort()).toEqual(['events_id_key', 'sqlite_autoindex_events_1']);
+    raw.close();
   });
 });
