@@ -201,6 +201,7 @@ export function getEsdbEventStore(opts: EsdbEventStoreOptions): EventStore {
 
     subscribeAll(o = {}) {
       const { from, skip } = fromPosition(o.after);
+      const prefixes = o.streamPrefixes?.length && !o.streamPrefixes.includes('') ? o.streamPrefixes : undefined;
       const subscription = client.subscribeToAll({ fromPosition: from, filter: excludeSystemEvents() });
       const stop = () => void subscription.unsubscribe();
       o.signal?.addEventListener('abort', stop, { once: true });
@@ -211,7 +212,9 @@ export function getEsdbEventStore(opts: EsdbEventStoreOptions): EventStore {
             const p = resolved.event?.position;
             if (!p || skip(p)) continue;
             const r = toRecorded(resolved);
-            if (r) yield [r];
+            // Filtered here, in order, so a checkpoint is reported only once what precedes it is handed out.
+            if (r && (!prefixes || prefixes.some((x) => r.stream.startsWith(x)))) yield [r];
+            if (r && o.onCheckpoint) o.onCheckpoint(r.position);
           }
         } finally {
           o.signal?.removeEventListener('abort', stop);

@@ -80,6 +80,27 @@ export interface SubscribeAllOptions {
   after?: number;
   /** Aborting ends the iteration. */
   signal?: AbortSignal;
+  /**
+   * Only events of streams whose name starts with one of these (`sensor-`), as EventStoreDB's
+   * stream-name filter: a follower does not read, parse or wake for what it would ignore.
+   */
+  streamPrefixes?: readonly string[];
+  /**
+   * How far `$all` has been read, matching or not, called once every event before it has been
+   * handed out and its batch processed: a filtered follower's checkpoint moves past what it skipped.
+   */
+  onCheckpoint?: (position: number) => void;
+}
+
+/** The prefixes' filter for a follower interested in some actor kinds (all kinds when undefined). */
+export function kindPrefixes(kinds: readonly string[] | undefined): string[] | undefined {
+  return kinds && [...new Set(kinds)].sort().map((k) => `${k}-`);
+}
+
+/** Whether an event is of one of the kinds (every event when undefined). */
+export function ofKinds(kinds: readonly string[] | undefined): (e: RecordedEvent) => boolean {
+  const prefixes = kindPrefixes(kinds);
+  return prefixes ? (e) => prefixes.some((p) => e.stream.startsWith(p)) : () => true;
 }
 
 export interface EventStore {

@@ -13,17 +13,21 @@ export async function* followAll(src: {
   signal: AbortSignal | undefined;
   isClosed: () => boolean;
   version: () => number;
-  read: (after: number, limit: number) => RecordedEvent[];
+  /** Up to `limit` events after `after`, and the position read through (past non-matching events). */
+  read: (after: number, limit: number) => { events: RecordedEvent[]; through: number };
   waitForAppend: (signal?: AbortSignal) => Promise<void>;
+  onCheckpoint?: (position: number) => void;
 }): AsyncGenerator<RecordedEvent[]> {
   let cursor = src.after;
   while (!src.signal?.aborted && !src.isClosed()) {
     const seen = src.version();
-    const page = src.read(cursor, PAGE);
-    if (page.length > 0) {
-      cursor = page[page.length - 1]!.position;
-      yield page;
+    const { events, through } = src.read(cursor, PAGE);
+    if (events.length > 0) yield events;
+    // Only now (the batch is processed): everything up to `through` has been handed out.
+    if (through > cursor) {
+      cursor = through;
+      src.onCheckpoint?.(through);
     }
-    if (page.length < PAGE && src.version() === seen) await src.waitForAppend(src.signal);
+    if (events.length < PAGE && src.version() === seen) await src.waitForAppend(src.signal);
   }
 }

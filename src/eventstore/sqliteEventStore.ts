@@ -75,6 +75,27 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   const headStmt = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   const dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
 
+  const readPage = (after: number, limit: number) => {
+    const events = (readAllStmt.all(after, limit) as EventRow[]).map(toRecorded);
+    return { events, through: events.at(-1)?.position ?? after };
+  };
+
+  /**
+   * Reads only the prefixes' streams, up to the head seen just before (so `through` is exact even
+   * with no match). `+stream` keeps SQLite walking positions in order rather than the stream index.
+   */
+  function filteredReader(prefixes: readonly string[]) {
+    const stmt = db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? AND (${prefixes.map(() => '(+stream >= ? AND +stream < ?)').join(' OR ')}) ORDER BY position ASC LIMIT ?`,
+    );
+    const bounds = prefixes.flatMap((p) => [p, p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1)]);
+    return (after: number, limit: number) => {
+      const head = headStmt.get() as number;
+      const events = (stmt.all(after, head, ...bounds, limit) as EventRow[]).map(toRecorded);
+      return { events, through: events.length === limit ? events.at(-1)!.position : Math.max(head, after) };
+    };
+  }
+
   let queue: PendingAppend[] = [];
   let inFlight: Promise<void> | undefined;
   let sendScheduled = false;
@@ -227,8 +248,9 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
         signal: o.signal,
         isClosed: () => closed,
         version: () => commits,
-        read: (after, limit) => (readAllStmt.all(after, limit) as EventRow[]).map(toRecorded),
+        read: o.streamPrefixes?.length && !o.streamPrefixes.includes('') ? filteredReader(o.streamPrefixes) : readPage,
         waitForAppend,
+        onCheckpoint: o.onCheckpoint,
       });
     },
 

@@ -25,6 +25,7 @@ export function actuationsProcess(deps: { publisher: JetStreamPublisher; logger:
   };
   return {
     name: 'actuations',
+    kinds: ['sensor', 'daemon', 'gateway'],
     observe(e) {
       if (e.type === 'SensorAttached') {
         const parent = dataOf<{ parent: string }>(e).parent;

@@ -68,6 +68,7 @@ export function blockSyncProcess(deps: { nc: NatsConnection; publisher: JetStrea
 
   return {
     name: 'block-sync',
+    kinds: ['block'],
     observe(e) {
       if (actorOf(e).kind !== 'block') return;
       const block = actorOf(e).id;

@@ -23,6 +23,7 @@ export function interactionsProcess(deps: { sender: CommandSender; logger: Logge
 
   return {
     name: 'interactions',
+    kinds: ['interactions', 'sensor'],
     observe(e) {
       const { kind, id } = actorOf(e);
       if (kind === 'interactions' && id === tableId) {

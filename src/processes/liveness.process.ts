@@ -71,6 +71,7 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
 
   return {
     name: 'liveness',
+    kinds: Object.keys(SIGNS_OF_LIFE),
     observe(e) {
       const { kind, id } = actorOf(e);
       const key = `${kind}/${id}`;

@@ -48,6 +48,7 @@ export function otaProcess(deps: { sender: CommandSender; logger: Logger; attemp
 
   return {
     name: 'ota',
+    kinds: ['gateway'],
     observe(e) {
       const { kind, id } = actorOf(e);
       if (kind !== 'gateway') return;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CommandRequest, CommandResult } from '../actors/commandEnvelope.js';
-import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import { kindPrefixes, ofKinds, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import type { Logger } from '../shared/logger.js';
 import { createProgress } from '../shared/progress.js';
 
@@ -18,6 +18,8 @@ export interface CommandSender {
  */
 export interface ProcessManager {
   name: string;
+  /** The actor kinds whose events it observes or reacts to; omitted: every kind. */
+  kinds?: readonly string[];
   observe?(event: RecordedEvent): void;
   react?(event: RecordedEvent): Promise<void> | void;
   /** Called once caught up with history, then live: start timers here. */
@@ -56,15 +58,23 @@ export function startProcessManagers(opts: { store: EventStore; db: Database.Dat
     try {
       const head = await store.headPosition();
       if (head === 0) startAll();
-      for await (const batch of store.subscribeAll({ after: 0, signal: abort.signal })) {
+      // Only the kinds some manager watches, when every manager says which it watches.
+      const kinds = managers.every((m) => m.kinds) ? managers.flatMap((m) => m.kinds!) : undefined;
+      const wants = managers.map((m) => ofKinds(m.kinds));
+      const onCheckpoint = (through: number) => {
+        progress.advance(through);
+        if (!started && through >= head) startAll();
+      };
+      for await (const batch of store.subscribeAll({ after: 0, signal: abort.signal, streamPrefixes: kindPrefixes(kinds), onCheckpoint })) {
         // Reactions of a batch run concurrently (commands to one actor still queue in order in
         // its mailbox); the checkpoint moves only once all of them have completed.
         const reactions: Array<Promise<void>> = [];
         for (const event of batch) {
-          for (const m of managers) m.observe?.(event);
+          for (let i = 0; i < managers.length; i++) if (wants[i]!(event)) managers[i]!.observe?.(event);
           if (event.position > checkpoint) {
-            for (const m of managers) {
-              if (!m.react) continue;
+            for (let i = 0; i < managers.length; i++) {
+              const m = managers[i]!;
+              if (!m.react || !wants[i]!(event)) continue;
               const failed = (err: unknown) => logger.error({ err, manager: m.name, event: event.id, type: event.type }, 'process manager reaction failed');
               try {
                 // Called in event order (after this event's observe, before the next one's).

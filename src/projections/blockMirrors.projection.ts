@@ -111,6 +111,7 @@ function apply(db: Db, event: RecordedEvent): void {
 
 export const blockMirrorsProjection: Projection = {
   name: 'blockMirrors',
+  kinds: ['block'],
   version: '1',
   init: (db) => db.exec(TABLE),
   reset(db) {

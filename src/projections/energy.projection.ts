@@ -117,6 +117,7 @@ function rollupChanges(delta: ContributionDelta, unit: BucketUnit): Array<[start
 
 export const energyProjection: Projection = {
   name: 'energy',
+  kinds: ['daemon'],
   version: '1',
   init: (db) => db.exec(TABLES),
   reset(db) {

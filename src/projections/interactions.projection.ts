@@ -128,6 +128,7 @@ const definition = (when: Interaction['when'], then: Interaction['then']) => ({ 
 
 export const interactionsProjection: Projection = {
   name: 'interactions',
+  kinds: ['interactions'],
   version: '1',
   init: (db) => db.exec(TABLES),
   reset(db) {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EventStore, RecordedEvent } from '../eventstore/eventStore.js';
+import { kindPrefixes, ofKinds, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import type { Logger } from '../shared/logger.js';
 import { createProgress } from '../shared/progress.js';
 
@@ -14,6 +14,8 @@ type Db = Database.Database;
  */
 export interface Projection {
   name: string;
+  /** The actor kinds whose events it folds; omitted: every kind. */
+  kinds?: readonly string[];
   /** Change it when the tables or the fold change: the projection is rebuilt from position 0. */
   version: string;
   init(db: Db): void;
@@ -73,12 +75,14 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
     positions.set(p.name, stale ? 0 : row!.position);
   }
 
+  const wants = new Map(projections.map((p) => [p.name, ofKinds(p.kinds)]));
   const applyBatch = db.transaction((p: Projection, events: readonly RecordedEvent[]) => {
     const from = positions.get(p.name)!;
+    const wanted = wants.get(p.name)!;
     let last = from;
     for (const e of events) {
       if (e.position <= from) continue;
-      p.apply(db, e);
+      if (wanted(e)) p.apply(db, e);
       last = e.position;
     }
     if (last !== from) putCheckpoint.run(p.name, p.version, last);
@@ -86,6 +90,7 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
   });
 
   const lowest = () => Math.min(...projections.map((p) => positions.get(p.name)!));
+  const kinds = projections.every((p) => p.kinds) ? projections.flatMap((p) => p.kinds!) : undefined;
   const progress = createProgress('projections', lowest());
   let run = new AbortController();
   let loop: Promise<void>;
@@ -95,12 +100,17 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
     const signal = run.signal;
     loop = (async () => {
       try {
-        for await (const batch of store.subscribeAll({ after: lowest(), signal })) {
+        // Every projection was handed every event up to `through` that any of them folds.
+        const onCheckpoint = (through: number) => {
+          for (const p of projections) positions.set(p.name, Math.max(positions.get(p.name)!, through));
+          progress.advance(lowest());
+        };
+        for await (const batch of store.subscribeAll({ after: lowest(), signal, streamPrefixes: kindPrefixes(kinds), onCheckpoint })) {
           for (const p of projections) {
             const before = positions.get(p.name)!;
             const after = applyBatch(p, batch);
             positions.set(p.name, after);
-            if (after !== before) p.afterCommit?.(batch.filter((e) => e.position > before));
+            if (after !== before) p.afterCommit?.(batch.filter((e) => e.position > before && wants.get(p.name)!(e)));
           }
           progress.advance(lowest());
         }

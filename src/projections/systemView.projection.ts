@@ -310,6 +310,7 @@ export function createSystemViewProjection(opts: { feedLimit?: number } = {}): P
   if (!Number.isInteger(feedLimit) || feedLimit < 1) throw new RangeError(`feedLimit must be a positive integer, got ${String(feedLimit)}`);
   return {
     name: 'systemView',
+    kinds: Object.keys(DECIDERS),
     // The view folds the deciders' states, so a new state shape rebuilds it.
     version: `1/${Object.entries(DECIDERS).map(([k, d]) => `${k}${d.version}`).join('.')}`,
     init: (db) => db.exec(TABLES),

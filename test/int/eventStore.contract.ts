@@ -167,6 +167,36 @@ export function runEventStoreContract(name: string, factory: () => Promise<{ sto
       }
       expect(types).toEqual(['Take']);
     });
+
+    it('a subscription filtered by stream prefix sees only those streams, in order, catching up then live, and its checkpoints pass what it skipped', async () => {
+      const tag = randomUUID().replaceAll('-', '').slice(0, 12);
+      const [wanted, alsoWanted, other] = [`wanted${tag}-a`, `alsowanted${tag}-b`, `other${tag}-c`];
+      const start = await store.headPosition();
+      await store.append(other, [ev('O0')], 'no_stream');
+      await store.append(wanted, [ev('W0')], 'no_stream');
+      await store.append(other, [ev('O1')], 0);
+      const abort = new AbortController();
+      const seen: RecordedEvent[] = [];
+      const checkpoints: number[] = [];
+      const done = (async () => {
+        const streamPrefixes = [`wanted${tag}-`, `alsowanted${tag}-`];
+        for await (const batch of store.subscribeAll({ after: start, signal: abort.signal, streamPrefixes, onCheckpoint: (p) => checkpoints.push(p) })) {
+          // A checkpoint never runs ahead of an event not yet handed out.
+          for (const e of batch) expect(checkpoints.every((c) => c < e.position)).toBe(true);
+          seen.push(...batch);
+        }
+      })();
+      await waitUntil(() => seen.length === 1);
+      const live = await store.append(alsoWanted, [ev('A0'), ev('A1')], 'no_stream');
+      const lastOther = await store.append(other, [ev('O2')], 1);
+      await waitUntil(() => seen.length === 3 && (checkpoints.at(-1) ?? 0) >= lastOther.position);
+      abort.abort();
+      await done;
+      expect(seen.map((e) => [e.stream, e.type])).toEqual([[wanted, 'W0'], [alsoWanted, 'A0'], [alsoWanted, 'A1']]);
+      expect(seen.at(-1)!.position).toBe(live.position);
+      // Checkpoints only move forward.
+      expect(checkpoints).toEqual([...checkpoints].sort((a, b) => a - b));
+    });
   });
 }
 

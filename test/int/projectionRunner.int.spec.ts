@@ -94,4 +94,28 @@ describe('projection runner (real SQLite files)', () => {
     db.close();
     await store.close();
   });
+
+  it('projections that name their kinds are handed only those kinds’ events, and their position still reaches the head when it is another kind’s', async () => {
+    const dir = tempDir('ep-proj-');
+    dirs.push(dir);
+    const store = getSqliteEventStore({ path: join(dir.path, 'events.db') });
+    const db = openReadModelDb(join(dir.path, 'read.db'));
+    const sensors = { ...tally(), name: 'sensors', kinds: ['sensor'] };
+    const daemons = { ...tally(), name: 'daemons', kinds: ['daemon'], init: () => undefined, reset: () => undefined, apply: (_db: unknown, e: RecordedEvent) => seenByDaemons.push(e.stream) };
+    const seenByDaemons: string[] = [];
+    const applied: string[] = [];
+    const wrapped = { ...sensors, apply: (d: Parameters<Projection['apply']>[0], e: RecordedEvent) => (applied.push(e.stream), sensors.apply.call(sensors, d, e)) };
+    const runner = startProjections({ store, db, projections: [wrapped, daemons], logger });
+    for (let i = 0; i < 20; i++) await store.append(['sensor-a', 'meter-m', 'daemon-d', 'sensors-x'][i % 4]!, [ev('E', i)], 'any');
+    const head = (await store.append('meter-m', [ev('E', 99)], 'any')).position;
+    await runner.waitFor(head, 5000);
+    expect(runner.position('sensors')).toBe(head);
+    expect(runner.position('daemons')).toBe(head);
+    expect(new Set(applied)).toEqual(new Set(['sensor-a']));
+    expect(applied).toHaveLength(5);
+    expect(seenByDaemons).toEqual(Array(5).fill('daemon-d'));
+    await runner.stop();
+    db.close();
+    await store.close();
+  });
 });
