@@ -241,7 +241,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
   if (config.httpPort !== null) {
     if (!apiKeys) logger.warn('THE HTTP API IS OPEN: no --api-keys, anyone on this machine is an admin (loopback only)');
     const apiHost = { dispatch, inspect: host.inspect, get metrics() { return host.metrics; } };
-    api = buildApp({ host: apiHost, store, registry, readModels, projections, nats: nc, relay: { get position() { return relay?.position ?? 0; } }, cluster }, {
+    api = buildApp({ host: apiHost, store, registry, readModels, projections, nats: nc, relay: { get position() { return relay?.position ?? 0; } }, cluster, mqtt: () => mqtt.bridge?.stats() }, {
       logger: logger.child({ component: 'http' }),
       apiKeys,
       rateLimit: { perSecond: config.writeRateLimit, burst: config.writeRateLimit * 2 },

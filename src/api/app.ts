@@ -17,6 +17,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { streamRoutes } from './routes/stream.js';
 import { systemRoutes } from './routes/system.js';
+import { whoAmIRoutes } from './routes/whoami.js';
 import { uiPlugin } from '../ui/index.js';
 
 /** The HTTP API, separate from listen() (Fastify's template): tests and the control plane both call it. */
@@ -45,6 +46,7 @@ export function buildApp(deps: ApiDeps, opts: ApiOptions & { logger?: Logger } =
   app.register(gatewayRoutes(deps), { prefix: '/v1/gateways' });
   app.register(streamRoutes(deps), { prefix: '/v1/stream' });
   app.register(clusterRoutes(deps), { prefix: '/v1/cluster' });
+  app.register(whoAmIRoutes({ keyed: opts.apiKeys !== undefined }), { prefix: '/v1/whoami' });
   app.register(brewbloxRoutes(deps));
   app.register(uiPlugin());
   return app;

@@ -6,6 +6,7 @@ import type { EventStore } from '../eventstore/eventStore.js';
 import type { ProjectionRunner } from '../projections/projectionRunner.js';
 import type { ApiKey } from './auth.js';
 import type { ClusterStatus } from '../cluster/cluster.js';
+import type { MqttBridgeStats } from '../mqtt/stats.js';
 
 /** What the API needs from the control plane; `buildApp` takes nothing else. */
 export interface ApiOptions {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   /** For /readyz and /metrics, when the API runs inside a control plane. */
   nats?: { isClosed(): boolean; isDraining(): boolean };
   relay?: { readonly position: number };
+  /** The MQTT bridge's counters while this process runs it (the leader, with `--mqtt`), for /metrics. */
+  mqtt?: () => MqttBridgeStats | undefined;
   /** Leases and placement, for `/v1/cluster`. */
   cluster?: { status(): ClusterStatus; readonly isLeader: boolean };
   store: EventStore;

@@ -57,6 +57,12 @@ describe('edgeplane start --mqtt <port> --mqtt-devices <file>: the embedded nats
     const anonymous = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-i', 'anon', '-t', 'daemons/plug-1/power', '-q', '1', '-m', '99']);
     expect(anonymous.code).not.toBe(0);
     await eventually(() => expect(readings()).toEqual([{ watts: 10, at: '2026-01-05T10:00:00.000Z' }]));
+    // The leader's /metrics carries the bridge's counters.
+    const metrics = await (await fetch(`${cp.runtime.httpUrl}/metrics`)).text();
+    const metric = (series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
+    expect(metric('edgeplane_mqtt_received_total{qos="1"}')).toBe(1);
+    expect(metric('edgeplane_mqtt_commands_total')).toBe(1);
+    expect(metric('edgeplane_mqtt_publish_failures_total')).toBe(0);
 
     // Restarted (its nats-server too): the same listener, the same users, the same durable consumer.
     await cp.stop();

@@ -51,6 +51,10 @@ describe('HTTP API (real HTTP, real control plane, real NATS and SQLite)', () =>
     expect(metric('edgeplane_head_position')).toBe(await t.cp.store.headPosition());
     expect(text).toMatch(/^edgeplane_relay_lag_events \d+$/m);
     expect(text).toMatch(/^edgeplane_projection_lag_events \d+$/m);
+    // No MQTT bridge here: no edgeplane_mqtt_* series at all (rather than zeros a scrape would sum).
+    expect(text).not.toContain('edgeplane_mqtt_');
+    // An open API (no keys) answers whoami as the local admin.
+    expect(await call('GET', '/v1/whoami')).toMatchObject({ status: 200, body: { user: 'local', role: 'admin', keyed: false } });
   });
 
   it('runs a command and shows the actor, its events and its state', async () => {
@@ -334,6 +338,13 @@ describe('HTTP API: keys, roles, plug ownership and rate limits', () => {
     expect((await as('ann', 'POST', '/v1/actors/interactions/default/commands', { type: 'AddInteraction', data: rule })).status).toBe(403);
     expect((await as('admin', 'POST', '/v1/interactions', rule)).status).toBe(201);
     expect((await as('nobody', 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('GET /v1/whoami tells each key its user and role (what a client shows controls for), and refuses an unknown key', async () => {
+    expect(await as('viewer', 'GET', '/v1/whoami')).toEqual({ status: 200, body: { user: 'val', role: 'viewer', keyed: true } });
+    expect(await as('ann', 'GET', '/v1/whoami')).toEqual({ status: 200, body: { user: 'ann', role: 'operator', keyed: true } });
+    expect(await as('admin', 'GET', '/v1/whoami')).toEqual({ status: 200, body: { user: 'root', role: 'admin', keyed: true } });
+    expect(await as('forged', 'GET', '/v1/whoami')).toMatchObject({ status: 401, body: { code: 'ERR_UNAUTHENTICATED' } });
   });
 
   it("a user who is not a plug's owner is told it does not exist (404, never 403)", async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { builtinProjections } from '../../projections/index.js';
+import type { MqttBridgeStats } from '../../mqtt/stats.js';
 import type { ApiDeps } from '../deps.js';
 
 const PROJECTIONS = builtinProjections.map((p) => p.name);
@@ -73,8 +74,46 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         `edgeplane_interaction_latency_ms{quantile="0.5"} ${q(0.5)}`,
         `edgeplane_interaction_latency_ms{quantile="0.99"} ${q(0.99)}`,
         `edgeplane_interaction_latency_ms_count ${latencies.length}`,
+        ...mqttLines(deps.mqtt?.()),
       ];
       return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
     });
   };
+}
+
+/** The MQTT bridge's counters, when this process runs it (none otherwise, so a scrape sums the leader's). */
+function mqttLines(s: MqttBridgeStats | undefined): string[] {
+  if (!s) return [];
+  const byCode = (name: string, counts: Record<string, number>) => Object.entries(counts).map(([code, n]) => `${name}{code="${code}"} ${n}`);
+  return [
+    '# HELP edgeplane_mqtt_received_total Device messages the bridge took, by MQTT QoS.',
+    '# TYPE edgeplane_mqtt_received_total counter',
+    `edgeplane_mqtt_received_total{qos="0"} ${s.received.qos0}`,
+    `edgeplane_mqtt_received_total{qos="1"} ${s.received.qos1}`,
+    '# HELP edgeplane_mqtt_commands_total Commands the bridge stored in JetStream (duplicates included).',
+    '# TYPE edgeplane_mqtt_commands_total counter',
+    `edgeplane_mqtt_commands_total ${s.commands}`,
+    '# HELP edgeplane_mqtt_duplicates_total Stored commands JetStream recognised as repeats (a redelivery, a retransmitted reading).',
+    '# TYPE edgeplane_mqtt_duplicates_total counter',
+    `edgeplane_mqtt_duplicates_total ${s.duplicates}`,
+    '# HELP edgeplane_mqtt_dropped_total Device messages dropped before becoming a command, by error code.',
+    '# TYPE edgeplane_mqtt_dropped_total counter',
+    ...byCode('edgeplane_mqtt_dropped_total', s.dropped),
+    '# HELP edgeplane_mqtt_rejected_total Bridge commands the actors refused, by error code.',
+    '# TYPE edgeplane_mqtt_rejected_total counter',
+    ...byCode('edgeplane_mqtt_rejected_total', s.rejected),
+    '# HELP edgeplane_mqtt_publish_failures_total Commands JetStream did not take (the message is delivered again).',
+    '# TYPE edgeplane_mqtt_publish_failures_total counter',
+    `edgeplane_mqtt_publish_failures_total ${s.publishFailures}`,
+    '# HELP edgeplane_mqtt_actuations_total Actuations published to devices, and those refused as expired.',
+    '# TYPE edgeplane_mqtt_actuations_total counter',
+    `edgeplane_mqtt_actuations_total{outcome="sent"} ${s.actuations.sent}`,
+    `edgeplane_mqtt_actuations_total{outcome="expired"} ${s.actuations.expired}`,
+    '# HELP edgeplane_mqtt_actuations_dropped_total Actuations not sent to their device, by error code.',
+    '# TYPE edgeplane_mqtt_actuations_dropped_total counter',
+    ...byCode('edgeplane_mqtt_actuations_dropped_total', s.actuations.dropped),
+    '# HELP edgeplane_mqtt_in_flight Device messages taken but not yet acknowledged.',
+    '# TYPE edgeplane_mqtt_in_flight gauge',
+    `edgeplane_mqtt_in_flight ${s.inFlight}`,
+  ];
 }

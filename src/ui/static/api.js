@@ -63,22 +63,12 @@ export const get = (path) => request('GET', path);
 export const command = (kind, id, type, data = {}) => request('POST', `/v1/actors/${kind}/${encodeURIComponent(id)}/commands`, { type, data });
 
 /**
- * What the key may do. The API has no "who am I" route, so ask it with writes it refuses before
- * reading them: an admin-only route and a command route, each with an empty (invalid) body. The
- * role check comes first (403 below the role); at or above it the body is refused (400). Nothing
- * is ever stored. 401: the key is not known.
+ * What the key may do (`GET /v1/whoami`). A 401 (an unknown key) rejects with ApiError.
  * @returns {Promise<'viewer' | 'operator' | 'admin'>}
  */
 export async function detectRole() {
-  /** @param {string} path */
-  const probe = async (path) => {
-    const res = await fetch(path, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: '{}' });
-    await res.body?.cancel();
-    if (res.status === 401) throw new ApiError(401, { code: 'ERR_UNAUTHENTICATED', message: 'the control plane does not know this key' });
-    return res.status !== 403;
-  };
-  const [admin, operator] = await Promise.all([probe('/v1/interactions'), probe('/v1/actors/sensor/role-probe/commands')]);
-  return admin ? 'admin' : operator ? 'operator' : 'viewer';
+  const me = /** @type {{ role: 'viewer' | 'operator' | 'admin' }} */ (await get('/v1/whoami'));
+  return me.role;
 }
 
 /**
