@@ -1,15 +1,24 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
  * The web dashboard's static files, hand-written ES modules and CSS in `src/ui/static/` (no build
- * step). This file runs from `src/ui/` under vitest and from `dist/ui/` when built; both are two
- * levels below the package root, so `../../src/ui/static` finds the same folder either way.
+ * step). This file runs from `src/ui/` under vitest, from `dist/ui/` when built and from
+ * `dist-bench/src/ui/` in the benchmarks: the nearest folder above it holding `src/ui/static` is
+ * the package root in each case.
  */
-export const STATIC_DIR = fileURLToPath(new URL('../../src/ui/static/', import.meta.url));
+export const STATIC_DIR = findStaticDir(dirname(fileURLToPath(import.meta.url)));
+
+function findStaticDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'src', 'ui', 'static');
+    if (existsSync(join(candidate, 'index.html'))) return `${candidate}${sep}`;
+    if (dirname(dir) === dir) throw new Error(`the dashboard's files (src/ui/static) are not in any folder above ${from}`);
+  }
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
