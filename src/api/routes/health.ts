@@ -47,33 +47,21 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       })();
       const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : Number.NaN);
       const lines = [
-        '# HELP edgeplane_commands_total Commands handed to actors.',
-        '# TYPE edgeplane_commands_total counter',
-        `edgeplane_commands_total ${m.commands}`,
-        '# HELP edgeplane_rejections_total Commands refused by a decider.',
-        '# TYPE edgeplane_rejections_total counter',
-        `edgeplane_rejections_total ${m.rejections}`,
-        '# HELP edgeplane_events_appended_total Events stored.',
-        '# TYPE edgeplane_events_appended_total counter',
-        `edgeplane_events_appended_total ${m.eventsAppended}`,
-        '# HELP edgeplane_append_seconds Time actors waited for their appends (group commit included).',
-        '# TYPE edgeplane_append_seconds summary',
-        `edgeplane_append_seconds_sum ${m.appendSeconds}`,
-        `edgeplane_append_seconds_count ${m.appends}`,
-        '# HELP edgeplane_head_position Global position of the newest stored event.',
-        '# TYPE edgeplane_head_position gauge',
-        `edgeplane_head_position ${head}`,
-        '# HELP edgeplane_projection_lag_events Events stored but not yet in every read model.',
-        '# TYPE edgeplane_projection_lag_events gauge',
-        `edgeplane_projection_lag_events ${Math.max(0, head - minProjected)}`,
-        '# HELP edgeplane_relay_lag_events Events stored but not yet acknowledged on ep.evt.',
-        '# TYPE edgeplane_relay_lag_events gauge',
-        `edgeplane_relay_lag_events ${deps.relay ? Math.max(0, head - deps.relay.position) : 0}`,
-        '# HELP edgeplane_interaction_latency_ms Reading to confirmed actuation, last 1,000 firings.',
-        '# TYPE edgeplane_interaction_latency_ms summary',
-        `edgeplane_interaction_latency_ms{quantile="0.5"} ${q(0.5)}`,
-        `edgeplane_interaction_latency_ms{quantile="0.99"} ${q(0.99)}`,
-        `edgeplane_interaction_latency_ms_count ${latencies.length}`,
+        ...series('edgeplane_commands_total', 'counter', 'Commands handed to actors.', [['', m.commands]]),
+        ...series('edgeplane_rejections_total', 'counter', 'Commands refused by a decider.', [['', m.rejections]]),
+        ...series('edgeplane_events_appended_total', 'counter', 'Events stored.', [['', m.eventsAppended]]),
+        ...series('edgeplane_append_seconds', 'summary', 'Time actors waited for their appends (group commit included).', [
+          ['_sum', m.appendSeconds],
+          ['_count', m.appends],
+        ]),
+        ...series('edgeplane_head_position', 'gauge', 'Global position of the newest stored event.', [['', head]]),
+        ...series('edgeplane_projection_lag_events', 'gauge', 'Events stored but not yet in every read model.', [['', Math.max(0, head - minProjected)]]),
+        ...series('edgeplane_relay_lag_events', 'gauge', 'Events stored but not yet acknowledged on ep.evt.', [['', deps.relay ? Math.max(0, head - deps.relay.position) : 0]]),
+        ...series('edgeplane_interaction_latency_ms', 'summary', 'Reading to confirmed actuation, last 1,000 firings.', [
+          ['{quantile="0.5"}', q(0.5)],
+          ['{quantile="0.99"}', q(0.99)],
+          ['_count', latencies.length],
+        ]),
         ...mqttLines(deps.mqtt?.()),
       ];
       return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
@@ -81,39 +69,31 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   };
 }
 
+/** One series in Prometheus text: its HELP and TYPE, then a sample per `[suffix or {labels}, value]`. */
+function series(name: string, type: 'counter' | 'gauge' | 'summary', help: string, samples: ReadonlyArray<readonly [string, number]>): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([suffix, value]) => `${name}${suffix} ${value}`)];
+}
+
+const byCode = (counts: Record<string, number>): Array<[string, number]> => Object.entries(counts).map(([code, n]) => [`{code="${code}"}`, n]);
+
 /** The MQTT bridge's counters, when this process runs it (none otherwise, so a scrape sums the leader's). */
 function mqttLines(s: MqttBridgeStats | undefined): string[] {
   if (!s) return [];
-  const byCode = (name: string, counts: Record<string, number>) => Object.entries(counts).map(([code, n]) => `${name}{code="${code}"} ${n}`);
   return [
-    '# HELP edgeplane_mqtt_received_total Device messages the bridge took, by MQTT QoS.',
-    '# TYPE edgeplane_mqtt_received_total counter',
-    `edgeplane_mqtt_received_total{qos="0"} ${s.received.qos0}`,
-    `edgeplane_mqtt_received_total{qos="1"} ${s.received.qos1}`,
-    '# HELP edgeplane_mqtt_commands_total Commands the bridge stored in JetStream (duplicates included).',
-    '# TYPE edgeplane_mqtt_commands_total counter',
-    `edgeplane_mqtt_commands_total ${s.commands}`,
-    '# HELP edgeplane_mqtt_duplicates_total Stored commands JetStream recognised as repeats (a redelivery, a retransmitted reading).',
-    '# TYPE edgeplane_mqtt_duplicates_total counter',
-    `edgeplane_mqtt_duplicates_total ${s.duplicates}`,
-    '# HELP edgeplane_mqtt_dropped_total Device messages dropped before becoming a command, by error code.',
-    '# TYPE edgeplane_mqtt_dropped_total counter',
-    ...byCode('edgeplane_mqtt_dropped_total', s.dropped),
-    '# HELP edgeplane_mqtt_rejected_total Bridge commands the actors refused, by error code.',
-    '# TYPE edgeplane_mqtt_rejected_total counter',
-    ...byCode('edgeplane_mqtt_rejected_total', s.rejected),
-    '# HELP edgeplane_mqtt_publish_failures_total Commands JetStream did not take (the message is delivered again).',
-    '# TYPE edgeplane_mqtt_publish_failures_total counter',
-    `edgeplane_mqtt_publish_failures_total ${s.publishFailures}`,
-    '# HELP edgeplane_mqtt_actuations_total Actuations published to devices, and those refused as expired.',
-    '# TYPE edgeplane_mqtt_actuations_total counter',
-    `edgeplane_mqtt_actuations_total{outcome="sent"} ${s.actuations.sent}`,
-    `edgeplane_mqtt_actuations_total{outcome="expired"} ${s.actuations.expired}`,
-    '# HELP edgeplane_mqtt_actuations_dropped_total Actuations not sent to their device, by error code.',
-    '# TYPE edgeplane_mqtt_actuations_dropped_total counter',
-    ...byCode('edgeplane_mqtt_actuations_dropped_total', s.actuations.dropped),
-    '# HELP edgeplane_mqtt_in_flight Device messages taken but not yet acknowledged.',
-    '# TYPE edgeplane_mqtt_in_flight gauge',
-    `edgeplane_mqtt_in_flight ${s.inFlight}`,
+    ...series('edgeplane_mqtt_received_total', 'counter', 'Device messages the bridge took, by MQTT QoS.', [
+      ['{qos="0"}', s.received.qos0],
+      ['{qos="1"}', s.received.qos1],
+    ]),
+    ...series('edgeplane_mqtt_commands_total', 'counter', 'Commands the bridge stored in JetStream (duplicates included).', [['', s.commands]]),
+    ...series('edgeplane_mqtt_duplicates_total', 'counter', 'Stored commands JetStream recognised as repeats (a redelivery, a retransmitted reading).', [['', s.duplicates]]),
+    ...series('edgeplane_mqtt_dropped_total', 'counter', 'Device messages dropped before becoming a command, by error code.', byCode(s.dropped)),
+    ...series('edgeplane_mqtt_rejected_total', 'counter', 'Bridge commands the actors refused, by error code.', byCode(s.rejected)),
+    ...series('edgeplane_mqtt_publish_failures_total', 'counter', 'Commands JetStream did not take (the message is delivered again).', [['', s.publishFailures]]),
+    ...series('edgeplane_mqtt_actuations_total', 'counter', 'Actuations published to devices, and those refused as expired.', [
+      ['{outcome="sent"}', s.actuations.sent],
+      ['{outcome="expired"}', s.actuations.expired],
+    ]),
+    ...series('edgeplane_mqtt_actuations_dropped_total', 'counter', 'Actuations not sent to their device, by error code.', byCode(s.actuations.dropped)),
+    ...series('edgeplane_mqtt_in_flight', 'gauge', 'Device messages taken but not yet acknowledged.', [['', s.inFlight]]),
   ];
 }
