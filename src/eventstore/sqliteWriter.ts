@@ -73,10 +73,13 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
     progress.inserted = true;
     let revision = current ?? -1;
     let position = 0;
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       revision += 1;
       const key = idKey(e.id);
-      const existing = byKey.get(key, e.id) as Found | undefined;
+      // The first id was looked up just above (idempotentResult found nothing); the others may be
+      // anywhere, this group's earlier inserts included.
+      const existing = i === 0 ? undefined : (byKey.get(key, e.id) as Found | undefined);
       if (existing) throw new DuplicateEventIdError(e.id, stream, existing);
       position = Number(insert.run(stream, revision, e.id, e.type, e.data, e.metadata, key).lastInsertRowid);
     }
