@@ -19,7 +19,7 @@ import {
 } from '@eventstore/db-client';
 import { FencedError, StoreClosedError, StreamNotFoundError, WrongExpectedRevisionError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AppendOptions, AppendResult, EventData, EventStore, ExpectedRevision, Fence, RecordedEvent } from './eventStore.js';
+import { streamMatcher, type AppendOptions, type AppendResult, type EventData, type EventStore, type ExpectedRevision, type Fence, type RecordedEvent } from './eventStore.js';
 
 export interface EsdbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false` or a cluster `esdb+discover://…`. */
@@ -201,7 +201,7 @@ export function getEsdbEventStore(opts: EsdbEventStoreOptions): EventStore {
 
     subscribeAll(o = {}) {
       const { from, skip } = fromPosition(o.after);
-      const prefixes = o.streamPrefixes?.length && !o.streamPrefixes.includes('') ? o.streamPrefixes : undefined;
+      const wanted = streamMatcher(o.streamPrefixes);
       const subscription = client.subscribeToAll({ fromPosition: from, filter: excludeSystemEvents() });
       const stop = () => void subscription.unsubscribe();
       o.signal?.addEventListener('abort', stop, { once: true });
@@ -213,7 +213,7 @@ export function getEsdbEventStore(opts: EsdbEventStoreOptions): EventStore {
             if (!p || skip(p)) continue;
             const r = toRecorded(resolved);
             // Filtered here, in order, so a checkpoint is reported only once what precedes it is handed out.
-            if (r && (!prefixes || prefixes.some((x) => r.stream.startsWith(x)))) yield [r];
+            if (r && wanted(r.stream)) yield [r];
             if (r && o.onCheckpoint) o.onCheckpoint(r.position);
           }
         } finally {

@@ -92,15 +92,32 @@ export interface SubscribeAllOptions {
   onCheckpoint?: (position: number) => void;
 }
 
-/** The prefixes' filter for a follower interested in some actor kinds (all kinds when undefined). */
-export function kindPrefixes(kinds: readonly string[] | undefined): string[] | undefined {
-  return kinds && [...new Set(kinds)].sort().map((k) => `${k}-`);
+/** A subscription's prefixes in force: undefined when it takes every stream (none given, or `''`). */
+export function activePrefixes(prefixes: readonly string[] | undefined): readonly string[] | undefined {
+  return prefixes?.length && !prefixes.includes('') ? prefixes : undefined;
 }
 
-/** Whether an event is of one of the kinds (every event when undefined). */
-export function ofKinds(kinds: readonly string[] | undefined): (e: RecordedEvent) => boolean {
-  const prefixes = kindPrefixes(kinds);
-  return prefixes ? (e) => prefixes.some((p) => e.stream.startsWith(p)) : () => true;
+/** Whether a stream name starts with one of the prefixes (every stream when undefined). */
+export function streamMatcher(prefixes: readonly string[] | undefined): (stream: string) => boolean {
+  const active = activePrefixes(prefixes);
+  return active ? (stream) => active.some((p) => stream.startsWith(p)) : () => true;
+}
+
+/**
+ * For a runner of several followers that each name the actor kinds they fold (projections,
+ * process managers): the subscription's filter (their union, or everything when one of them
+ * names none) and each follower's own test.
+ */
+export function kindFilters(followers: ReadonlyArray<{ kinds?: readonly string[] }>): {
+  streamPrefixes: string[] | undefined;
+  wants: Array<(e: RecordedEvent) => boolean>;
+} {
+  const prefixesOf = (kinds: readonly string[]) => [...new Set(kinds)].sort().map((k) => `${k}-`);
+  const wants = followers.map((f) => {
+    const matches = streamMatcher(f.kinds && prefixesOf(f.kinds));
+    return (e: RecordedEvent) => matches(e.stream);
+  });
+  return { streamPrefixes: followers.every((f) => f.kinds) ? prefixesOf(followers.flatMap((f) => f.kinds!)) : undefined, wants };
 }
 
 export interface EventStore {

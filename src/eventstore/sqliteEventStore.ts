@@ -5,7 +5,7 @@ import { BroadcastChannel, Worker } from 'node:worker_threads';
 import { StoreClosedError, StreamNotFoundError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { workerUrl } from '../shared/workerUrl.js';
-import { SERIALIZED, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
+import { SERIALIZED, activePrefixes, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
 import { followAll } from './followAll.js';
 import { EVENT_COLUMNS, ensureSchema } from './sqliteSchema.js';
 import { createSqliteWriter, reviveError, type AppendOutcome, type AppendRequest, type SerializedError } from './sqliteWriter.js';
@@ -243,12 +243,13 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     },
 
     subscribeAll(o: SubscribeAllOptions = {}) {
+      const prefixes = activePrefixes(o.streamPrefixes);
       return followAll({
         after: o.after ?? 0,
         signal: o.signal,
         isClosed: () => closed,
         version: () => commits,
-        read: o.streamPrefixes?.length && !o.streamPrefixes.includes('') ? filteredReader(o.streamPrefixes) : readPage,
+        read: prefixes ? filteredReader(prefixes) : readPage,
         waitForAppend,
         onCheckpoint: o.onCheckpoint,
       });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { CommandRequest, CommandResult } from '../actors/commandEnvelope.js';
-import { kindPrefixes, ofKinds, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
+import { kindFilters, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import type { Logger } from '../shared/logger.js';
 import { createProgress } from '../shared/progress.js';
 
@@ -58,14 +58,12 @@ export function startProcessManagers(opts: { store: EventStore; db: Database.Dat
     try {
       const head = await store.headPosition();
       if (head === 0) startAll();
-      // Only the kinds some manager watches, when every manager says which it watches.
-      const kinds = managers.every((m) => m.kinds) ? managers.flatMap((m) => m.kinds!) : undefined;
-      const wants = managers.map((m) => ofKinds(m.kinds));
+      const { streamPrefixes, wants } = kindFilters(managers);
       const onCheckpoint = (through: number) => {
         progress.advance(through);
         if (!started && through >= head) startAll();
       };
-      for await (const batch of store.subscribeAll({ after: 0, signal: abort.signal, streamPrefixes: kindPrefixes(kinds), onCheckpoint })) {
+      for await (const batch of store.subscribeAll({ after: 0, signal: abort.signal, streamPrefixes, onCheckpoint })) {
         // Reactions of a batch run concurrently (commands to one actor still queue in order in
         // its mailbox); the checkpoint moves only once all of them have completed.
         const reactions: Array<Promise<void>> = [];

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { kindPrefixes, ofKinds, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
+import { kindFilters, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import type { Logger } from '../shared/logger.js';
 import { createProgress } from '../shared/progress.js';
 
@@ -75,7 +75,8 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
     positions.set(p.name, stale ? 0 : row!.position);
   }
 
-  const wants = new Map(projections.map((p) => [p.name, ofKinds(p.kinds)]));
+  const filters = kindFilters(projections);
+  const wants = new Map(projections.map((p, i) => [p.name, filters.wants[i]!]));
   const applyBatch = db.transaction((p: Projection, events: readonly RecordedEvent[]) => {
     const from = positions.get(p.name)!;
     const wanted = wants.get(p.name)!;
@@ -90,7 +91,6 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
   });
 
   const lowest = () => Math.min(...projections.map((p) => positions.get(p.name)!));
-  const kinds = projections.every((p) => p.kinds) ? projections.flatMap((p) => p.kinds!) : undefined;
   const progress = createProgress('projections', lowest());
   let run = new AbortController();
   let loop: Promise<void>;
@@ -105,7 +105,7 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
           for (const p of projections) positions.set(p.name, Math.max(positions.get(p.name)!, through));
           progress.advance(lowest());
         };
-        for await (const batch of store.subscribeAll({ after: lowest(), signal, streamPrefixes: kindPrefixes(kinds), onCheckpoint })) {
+        for await (const batch of store.subscribeAll({ after: lowest(), signal, streamPrefixes: filters.streamPrefixes, onCheckpoint })) {
           for (const p of projections) {
             const before = positions.get(p.name)!;
             const after = applyBatch(p, batch);
