@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/logger.js';
+import { startPeriodic } from '../../shared/periodic.js';
 import { scanDependents } from '../ble/index.js';
 import type { EdgeCommand } from '../link/index.js';
 import type { HardwareConfig } from './config.js';
@@ -27,8 +28,7 @@ export function startDependents(deps: { config: HardwareConfig; hardware: BoardH
   const detected = new Set<string>();
   const flashing = new Set<string>();
   let started = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let ticks: { stop(): Promise<void> } | undefined;
   let failing = false;
 
   async function scanOnce(): Promise<void> {
@@ -64,15 +64,10 @@ export function startDependents(deps: { config: HardwareConfig; hardware: BoardH
     flashing,
     scanOnce,
     start() {
-      timer = setInterval(() => {
-        running ??= scanOnce()
-          .catch((err: unknown) => log.error({ err }, 'dependent devices not reported'))
-          .finally(() => (running = undefined));
-      }, config.scanIntervalMs);
+      ticks = startPeriodic(scanOnce, config.scanIntervalMs, (err) => log.error({ err }, 'dependent devices not reported'));
     },
     async stop() {
-      clearInterval(timer);
-      await running;
+      await ticks?.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logger.js';
-import type { BleCentral } from '../ble/index.js';
+import { bleDrivers, type BleCentral } from '../ble/index.js';
 import type { DeviceDriver } from '../driver.js';
-import type { I2cBus } from '../i2c/index.js';
+import { i2cDrivers, type I2cBus, type I2cDriverName } from '../i2c/index.js';
 import type { DeviceConfig } from './configDevices.js';
 
 /**
@@ -41,4 +41,16 @@ export function retryingOnce<T>(make: () => Promise<T>): { get(): Promise<T>; pe
     },
     peek: () => current,
   };
+}
+
+/** An I2C device's driver on its bus, real or simulated alike. */
+export function openI2cDriver(bus: I2cBus, device: DeviceConfig, logger: Logger): OpenedDriver {
+  const driver = i2cDrivers[device.driver as I2cDriverName](bus, device.i2cAddress!, { ...device.options, logger });
+  return { driver, close: () => driver.close() };
+}
+
+/** A BLE device's driver through the central, real or simulated alike. */
+export function openBleDriver(central: BleCentral, device: DeviceConfig, logger: Logger): OpenedDriver {
+  const driver = bleDrivers[device.driver]!(central, device.options, { logger });
+  return { driver, close: () => driver.close() };
 }

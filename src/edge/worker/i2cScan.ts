@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/logger.js';
+import { startPeriodic } from '../../shared/periodic.js';
 import { scanI2cBus } from '../i2c/index.js';
 import type { EdgeCommand } from '../link/index.js';
 import type { HardwareConfig } from './config.js';
@@ -23,8 +24,7 @@ export function startI2cScans(deps: { config: HardwareConfig; hardware: BoardHar
   const { config } = deps;
   const log = deps.logger.child({ component: 'i2c-scan' });
   const busNumbers = [...new Set(config.devices.filter((d) => d.bus === 'i2c').map((d) => d.busNumber))].sort((a, b) => a - b);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let ticks: { stop(): Promise<void> } | undefined;
   let failing = false;
 
   async function scanOnce(): Promise<void> {
@@ -56,15 +56,10 @@ export function startI2cScans(deps: { config: HardwareConfig; hardware: BoardHar
   return {
     scanOnce,
     start() {
-      timer = setInterval(() => {
-        running ??= scanOnce()
-          .catch((err: unknown) => log.error({ err }, 'device report not buffered'))
-          .finally(() => (running = undefined));
-      }, config.scanIntervalMs);
+      ticks = startPeriodic(scanOnce, config.scanIntervalMs, (err) => log.error({ err }, 'device report not buffered'));
     },
     async stop() {
-      clearInterval(timer);
-      await running;
+      await ticks?.stop();
     },
   };
 }

@@ -1,11 +1,11 @@
 import type { Logger } from '../../shared/logger.js';
-import { bleDrivers, openNoble, type BleCentral } from '../ble/index.js';
-import { i2cDrivers, openI2cBus, type I2cBus, type I2cDriverName } from '../i2c/index.js';
+import { openNoble, type BleCentral } from '../ble/index.js';
+import { openI2cBus, type I2cBus } from '../i2c/index.js';
 import { linkOptionsOf, openSerialPort, serialDrivers, type SerialLink } from '../serial/index.js';
 import type { HardwareConfig } from './config.js';
 import type { DeviceConfig } from './configDevices.js';
 import { firmwareFromDir } from './firmware.js';
-import { retryingOnce, type BoardHardware, type OpenedDriver } from './hardware.js';
+import { openBleDriver, openI2cDriver, retryingOnce, type BoardHardware, type OpenedDriver } from './hardware.js';
 import { lazyI2cBus } from './lazyI2cBus.js';
 import { loadNative } from './native.js';
 
@@ -51,12 +51,10 @@ export function createRealHardware(config: HardwareConfig): BoardHardware {
     i2cBus,
     async open(device, log) {
       if (device.bus === 'i2c') {
-        const driver = i2cDrivers[device.driver as I2cDriverName](i2cBus(device.busNumber), device.i2cAddress!, { ...device.options, logger: log });
-        return { driver, close: () => driver.close() };
+        return openI2cDriver(i2cBus(device.busNumber), device, log);
       }
       if (device.bus === 'serial') return openSerial(device, log);
-      const driver = bleDrivers[device.driver]!(await central.get(), device.options, { logger: log });
-      return { driver, close: () => driver.close() };
+      return openBleDriver(await central.get(), device, log);
     },
     central: () => central.get(),
     firmware: (commit) => firmwareFromDir(config.dependents.firmwareDir, commit),

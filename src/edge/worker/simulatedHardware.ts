@@ -1,11 +1,11 @@
 import type { Logger } from '../../shared/logger.js';
-import { bleDrivers, bleSimulators, createOtaPeripheral, SimulatedCentral, type OtaFaults, type SimPeripheral } from '../ble/index.js';
-import { createSimulatedI2cBus, i2cDrivers, i2cSimulators, type I2cDriverName, type SimulatedI2cBus } from '../i2c/index.js';
+import { bleSimulators, createOtaPeripheral, SimulatedCentral, type OtaFaults, type SimPeripheral } from '../ble/index.js';
+import { createSimulatedI2cBus, i2cSimulators, type I2cDriverName, type SimulatedI2cBus } from '../i2c/index.js';
 import { simulateSerialDevice } from '../serial/index.js';
 import type { HardwareConfig } from './config.js';
 import type { DeviceConfig } from './configDevices.js';
 import { simulatedFirmware } from './firmware.js';
-import type { BoardHardware } from './hardware.js';
+import { openBleDriver, openI2cDriver, type BoardHardware } from './hardware.js';
 import { i2cSimOptions, serialSimSource } from './simValues.js';
 
 /**
@@ -53,16 +53,14 @@ export function createSimulatedHardware(config: HardwareConfig, logger: Logger):
     i2cBus,
     async open(device, log) {
       if (device.bus === 'i2c') {
-        const driver = i2cDrivers[device.driver as I2cDriverName](i2cBus(device.busNumber), device.i2cAddress!, { ...device.options, logger: log });
-        return { driver, close: () => driver.close() };
+        return openI2cDriver(i2cBus(device.busNumber), device, log);
       }
       if (device.bus === 'serial') {
         const sim = await simulateSerialDevice(device.driver, device.options, { source: serialSimSource(device), logger: log });
         return { driver: sim.driver, close: () => sim.close() };
       }
       blePeripheral(device);
-      const driver = bleDrivers[device.driver]!(central, device.options, { logger: log });
-      return { driver, close: () => driver.close() };
+      return openBleDriver(central, device, log);
     },
     central: () => Promise.resolve(central),
     firmware: (commit) => Promise.resolve(simulatedFirmware(commit, config.simulation.firmwareBytes)),
