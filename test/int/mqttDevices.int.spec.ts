@@ -129,8 +129,12 @@ describe('MQTT devices through nats-server: real clients, per-device credentials
       const confirmed = await events('daemon', 'plug-1', 'PowerConfirmed');
       expect(confirmed.map((e) => e.data)).toContainEqual(expect.objectContaining({ on: true, requestId }));
     });
-    const { state } = await cp.host.inspect('daemon', 'plug-1');
-    expect(state).toMatchObject({ on: true, desired: { requestId, status: 'confirmed' } });
+    // The event is readable from the file as soon as the writer thread commits; the actor takes
+    // the new state a moment later, when the commit's answer reaches its thread.
+    await eventually(async () => {
+      const { state } = await cp.host.inspect('daemon', 'plug-1');
+      expect(state).toMatchObject({ on: true, desired: { requestId, status: 'confirmed' } });
+    });
   });
 
   it('SetValue on an ECP node’s actuator reaches nodes/<id>/set (mqtt npm client) and the value it reports confirms it', async () => {
