@@ -10,7 +10,7 @@ const SIGNS_OF_LIFE: Record<string, ReadonlySet<string>> = {
   node: new Set(['NodeWentOnline', 'NodeHeartbeatReceived', 'NodeRegistered']),
   reactor: new Set(['ReactorWentOnline', 'ReactorSeen', 'DeviceDiscovered', 'DevicesConfirmed']),
   sensor: new Set(['SensorWentOnline', 'ReadingRecorded', 'ActuatorValueReported']),
-  gateway: new Set(['GatewayWentOnline', 'GatewaySeen', 'ProcessStatusReported', 'DeviceStatusesRestated', 'UpdateProgressReported']),
+  gateway: new Set(['GatewayWentOnline', 'GatewaySeen', 'GatewayHeartbeatReceived', 'ProcessStatusReported', 'DeviceStatusesRestated', 'UpdateProgressReported']),
   daemon: new Set(['DaemonWentOnline', 'PowerRecorded', 'PowerConfirmed', 'DaemonRegistered']),
 };
 const WENT_OFFLINE = new Set(['NodeWentOffline', 'ReactorWentOffline', 'SensorWentOffline', 'SensorBecameUnknown', 'GatewayWentOffline', 'DaemonWentOffline']);
@@ -56,7 +56,10 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
     if (e.type === 'DeviceDetected' || e.type === 'UpdateProgressReported') seen(dataOf<{ localId: string }>(e).localId, true);
     else if (e.type === 'DependentDeviceStatusChanged') seen(dataOf<{ localId: string }>(e).localId, dataOf<{ online: boolean }>(e).online);
     else if (e.type === 'DeviceStatusesRestated') for (const d of dataOf<{ devices: Array<{ localId: string; online: boolean }> }>(e).devices) seen(d.localId, d.online);
-    else if (e.type === 'GatewayWentOffline' || e.type === 'DeviceDeleted') {
+    // The gateway restated its devices and nothing differed: every one known online was just listed online.
+    else if (e.type === 'GatewaySeen') {
+      for (const d of dependents.values()) if (d.gateway === gateway) d.at = Math.max(d.at, at);
+    } else if (e.type === 'GatewayWentOffline' || e.type === 'DeviceDeleted') {
       const only = e.type === 'DeviceDeleted' ? dataOf<{ localId: string }>(e).localId : undefined;
       for (const [key, d] of dependents) if (d.gateway === gateway && (only === undefined || d.localId === only)) dependents.delete(key);
     }

@@ -122,8 +122,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await ok('gateway', 'gw1', 'DetectDevice', { localId: 'mcu-1', boardType: 'nrf52' });
     await ok('gateway', 'gw1', 'ProvisionDevice', { localId: 'mcu-1', name: 'Kitchen', application: 'thermo' });
     const board = edgeInbox(nc, 'ep.edge.gateway.gw1.ota');
-    // The device stays reachable (its gateway re-states it online) but never finishes a flash.
-    const alive = setInterval(() => void bus.send('gateway', 'gw1', { type: 'ReportDeviceStatus', data: { localId: 'mcu-1', online: true } }), 150);
+    // The device stays reachable (each scan of its gateway lists it online) but never finishes a flash.
+    const alive = setInterval(() => void bus.send('gateway', 'gw1', { type: 'MarkOnline', data: { devices: [{ localId: 'mcu-1', online: true }] } }), 150);
     await ok('gateway', 'gw1', 'SetTargetFirmware', { localId: 'mcu-1', commit: 'abc123', maxAttempts: 3 });
     await eventually(
       async () => {
@@ -136,6 +136,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     const events = await cp.store.readStream('gateway-gw1');
     expect(events.filter((e) => e.type === 'UpdateAttemptStarted').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2, 3]);
     expect(events.filter((e) => e.type === 'UpdateAttemptFailed').every((e) => /Timed out/.test((e.data as { error: string }).error))).toBe(true);
+    // Liveness never took the gateway or its device offline: the unchanged restatements kept both alive.
+    expect(events.filter((e) => e.type === 'GatewayWentOffline' || e.type === 'DependentDeviceStatusChanged')).toEqual([]);
     await eventually(() => expect(board.got.map((m) => m.attempt)).toEqual([1, 2, 3]));
     board.stop();
   });
@@ -144,8 +146,10 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await ok('gateway', 'gw3', 'MarkOnline', { devices: [] });
     await ok('gateway', 'gw3', 'DetectDevice', { localId: 'mcu-3', boardType: 'nrf52' });
     await ok('gateway', 'gw3', 'ProvisionDevice', { localId: 'mcu-3', name: 'Attic', application: 'thermo' });
-    await ok('gateway', 'gw3', 'SetTargetFirmware', { localId: 'mcu-3', commit: 'fff000', maxAttempts: 5 });
-    // Silent: attempt 1 times out, liveness marks the device offline, the next attempt is refused.
+    // The gateway heartbeats (so liveness keeps it online) but never lists mcu-3 again: attempt 1
+    // times out, liveness marks the device offline, the next attempt is refused.
+    const alive = setInterval(() => void bus.send('gateway', 'gw3', { type: 'Heartbeat', data: {} }), 150);
+    await ok('gateway', 'gw3', 'SetTargetFirmware', { localId: 'mcu-3', commit: 'fff000', maxAttempts: 10 });
     await eventually(
       async () => {
         const events = await cp.store.readStream('gateway-gw3');
@@ -160,7 +164,10 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
       expect(started).toBeGreaterThan(startedBefore);
     });
     await ok('gateway', 'gw3', 'CompleteUpdate', { localId: 'mcu-3', attempt: startedBefore + 1 });
-    expect((await cp.store.readStream('gateway-gw3')).map((e) => e.type)).toContain('UpdateCompleted');
+    clearInterval(alive);
+    const types = (await cp.store.readStream('gateway-gw3')).map((e) => e.type);
+    expect(types).toContain('UpdateCompleted');
+    expect(types).not.toContain('GatewayWentOffline');
   });
 
   it('an update that the board completes is done after one attempt', async () => {
@@ -203,6 +210,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await ok('daemon', 'plug-9', 'RecordPower', { watts: 40 });
     await ok('gateway', 'gw9', 'MarkOnline', { devices: [] });
     await ok('gateway', 'gw9', 'DetectDevice', { localId: 'mcu-9', boardType: 'esp32' });
+    // The gateway stays alive on its own heartbeat; only its device falls silent.
+    const alive = setInterval(() => void bus.send('gateway', 'gw9', { type: 'Heartbeat', data: {} }), 150);
     await eventually(
       async () => {
         expect((await cp.store.readStream('daemon-plug-9')).map((e) => e.type)).toContain('DaemonWentOffline');
@@ -211,6 +220,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
       },
       { timeoutMs: 10_000, intervalMs: 100 },
     );
+    clearInterval(alive);
+    expect((await cp.store.readStream('gateway-gw9')).map((e) => e.type)).not.toContain('GatewayWentOffline');
     await cp.projections.waitFor(await cp.store.headPosition());
     const plug = getSystemView(cp.readModels).daemons.find((d) => (d as unknown as { id: string }).id === 'plug-9') as unknown as { status: string };
     expect(plug.status).toBe('OFFLINE');

@@ -1,7 +1,7 @@
 import type { Decider } from '../decider.js';
 import { confirmDelete, confirmRestart, detect, provision, reportDeviceStatus, requestDelete, requestRestart } from './gateway.devices.js';
 import { completeUpdate, failUpdateAttempt, reportProgress, setTargetFirmware, startAttempt } from './gateway.firmware.js';
-import { gatewayOffline, gatewayOnline, gatewayStarted } from './gateway.liveness.js';
+import { gatewayHeartbeat, gatewayOffline, gatewayOnline, gatewayStarted } from './gateway.liveness.js';
 import { PROCESS_STATUSES, type DependentDevice, type FirmwareUpdate, type GatewayCommand, type GatewayEvent, type GatewayState, type ProcessStatus } from './gateway.types.js';
 import { applySeen, applyStatus, initialLiveness } from './liveness.js';
 import { allOf, at, contextOf, ignoreUnknownEvent, isOlder, oneOf, unknownCommand } from './validate.js';
@@ -29,6 +29,7 @@ const commandTypes = allOf<GatewayCommand['type']>({
   GatewayStarted: true,
   MarkOnline: true,
   MarkOffline: true,
+  Heartbeat: true,
   ReportDeviceStatus: true,
   DetectDevice: true,
   ProvisionDevice: true,
@@ -62,6 +63,8 @@ function decide(command: GatewayCommand, state: GatewayState): GatewayEvent[] {
       return gatewayOnline(ctx, state);
     case 'MarkOffline':
       return gatewayOffline(ctx, state);
+    case 'Heartbeat':
+      return gatewayHeartbeat(ctx, state);
     case 'ReportDeviceStatus':
       return reportDeviceStatus(ctx, state);
     case 'DetectDevice':
@@ -130,6 +133,7 @@ function evolve(state: GatewayState, event: GatewayEvent): GatewayState {
       return event.data.restarted ? { ...online, startedAt: event.data.at } : online;
     }
     case 'GatewaySeen':
+    case 'GatewayHeartbeatReceived':
       return applySeen(state, event.data.at);
     case 'GatewayWentOffline': {
       const offline = { ...applyStatus(state, 'OFFLINE', event.data.at), offlineReason: event.data.reason };

@@ -124,6 +124,17 @@ describe('gateway decider: process status and dependent devices', () => {
       ]);
     });
 
+    it("its own heartbeat keeps the gateway alive and brings it back, leaving every device's status as it is", () => {
+      const alive = given(device).when({ type: 'Heartbeat', data: { at: T2 } }).then([{ type: 'GatewayHeartbeatReceived', data: { at: T2 } }]);
+      expect(alive.lastSeen).toBe(T2);
+      given([...device, { type: 'GatewayHeartbeatReceived', data: { at: T2 } }]).when({ type: 'Heartbeat', data: { at: T1 } }).thenNothingHappened();
+      const offline: GatewayEvent = { type: 'GatewayWentOffline', data: { at: T2, reason: null } };
+      const back = given([...device, offline]).when({ type: 'Heartbeat', data: { at: T3 } }).then([{ type: 'GatewayWentOnline', data: { at: T3, restarted: false } }]);
+      expect(back.status).toBe('ONLINE');
+      expect(back.devices['1265892']?.online).toBeNull();
+      given([...device, offline]).when({ type: 'Heartbeat', data: { at: T1 } }).thenNothingHappened();
+    });
+
     it('refuses a device list naming a device twice or malformed', () => {
       const twice = [{ localId: 'x', online: true }, { localId: 'x', online: false }];
       given(device).when({ type: 'GatewayStarted', data: { at: T2, devices: twice } }).thenRejects('ERR_DUPLICATE_DEVICE', 'x');

@@ -55,6 +55,18 @@ export function gatewayOnline(ctx: Ctx, state: GatewayState): GatewayEvent[] {
   return signOfLife(state, when) === 'seen' ? [{ type: 'GatewaySeen', data: { at: when } }] : [];
 }
 
+/**
+ * The gateway's own heartbeat, for a gateway whose device scan is slow, failing or absent: it
+ * keeps the gateway alive or brings it back, and leaves every device as it is (unknown after an
+ * outage until the next restatement) — a heartbeat does not speak for the devices.
+ */
+export function gatewayHeartbeat(ctx: Ctx, state: GatewayState): GatewayEvent[] {
+  const when = at(ctx);
+  const life = signOfLife(state, when);
+  if (life === 'online') return [{ type: 'GatewayWentOnline', data: { at: when, restarted: false } }];
+  return life === 'seen' ? [{ type: 'GatewayHeartbeatReceived', data: { at: when } }] : [];
+}
+
 export function gatewayOffline(ctx: Ctx, state: GatewayState): GatewayEvent[] {
   const reason = str(ctx, 'reason', { optional: true, max: 512 }) ?? null;
   const when = at(ctx);

@@ -16,6 +16,7 @@ export type GatewayCommand =
   | Command<'GatewayStarted', { devices: DeviceOnline[]; at?: string }>
   | Command<'MarkOnline', { devices: DeviceOnline[]; at?: string }>
   | Command<'MarkOffline', { reason?: string; at?: string }>
+  | Command<'Heartbeat', { at?: string }>
   | Command<'ReportDeviceStatus', { localId: string; online: boolean; at?: string }>
   | Command<'DetectDevice', { localId: string; boardType: string; at?: string }>
   | Command<'ProvisionDevice', { localId: string; name: string; application: string }>
@@ -36,8 +37,13 @@ export type GatewayEvent =
   | Ev<'TargetStatusSet', { targetStatus: ProcessStatus; at: string }>
   | Ev<'ProcessStatusReported', { currentStatus: ProcessStatus; at: string }>
   | Ev<'GatewayWentOnline', { at: string; restarted: boolean }>
-  /** An online gateway was heard from, with nothing else to report (keeps liveness from timing it out). */
+  /**
+   * An online gateway restated its devices (`MarkOnline {devices}`) and nothing differed: the
+   * gateway is alive and so is every device it listed online.
+   */
   | Ev<'GatewaySeen', { at: string }>
+  /** An online gateway's own heartbeat: it is alive; it says nothing about its devices. */
+  | Ev<'GatewayHeartbeatReceived', { at: string }>
   | Ev<'GatewayWentOffline', { at: string; reason: string | null }>
   /** Every known dependent device's online flag, in full: devices the gateway did not list are offline. */
   | Ev<'DeviceStatusesRestated', { at: string; devices: DeviceOnline[]; unrecognized: string[] }>

@@ -12,7 +12,7 @@ import { isPowerChannel, isSwitchChannel, type OpenDevice } from './openDevice.j
  *   (`AttachSensor {parent: <kind>/<id>}`); sensor channels send `RecordReading` every sample,
  *   actuator channels `ReportValue` when their value changes or to stay alive. A node registers
  *   its hardware list (`RegisterNode`) and heartbeats; a reactor heartbeats (its device scan is
- *   i2cScan.ts); a gateway reports Running (its dependents are dependents.ts).
+ *   i2cScan.ts); a gateway reports Running and heartbeats (its dependents are dependents.ts).
  * - daemon (a smart plug, board id = plug id): the power channel sends `RecordPower {watts}`,
  *   the relay `ConfirmPower {on}` when it changes; `RegisterDaemon {owner}` at start.
  * - spark (board id = Spark service name): each device is the block `<service>:<device id>`,
@@ -86,7 +86,7 @@ export function boardProfile(config: HardwareConfig): BoardProfile {
     case 'gateway':
       return sensorBoard(
         (at) => [cmd('gateway', id, 'ReportStatus', { currentStatus: 'Running', at })],
-        () => [],
+        (at) => [cmd('gateway', id, 'Heartbeat', { at })],
       );
     case 'daemon':
       return {

@@ -48,6 +48,12 @@ describe('what a board says to its actors', () => {
     expect(p.heartbeat(AT)).toEqual([{ kind: 'node', id: 'b1', type: 'Heartbeat', data: { at: AT } }]);
   });
 
+  it('a gateway reports Running at start and heartbeats on its own (its device scan restates the devices)', () => {
+    const p = boardProfile(board('gateway', []));
+    expect(p.started(AT)).toEqual([{ kind: 'gateway', id: 'b1', type: 'ReportStatus', data: { currentStatus: 'Running', at: AT } }]);
+    expect(p.heartbeat(AT)).toEqual([{ kind: 'gateway', id: 'b1', type: 'Heartbeat', data: { at: AT } }]);
+  });
+
   it('turns a smart plug into RecordPower and, on change, ConfirmPower', () => {
     const c = board('daemon', [{ id: 'm', bus: 'serial', path: '/dev/ttyUSB0', address: 1, driver: 'modbus' }], { owner: 'alice' });
     const m = open(c, 0, [
