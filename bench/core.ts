@@ -18,6 +18,7 @@ import { getSqliteEventStore } from '../src/eventstore/sqliteEventStore.js';
 import { ensureSchema, idKey } from '../src/eventstore/sqliteSchema.js';
 import { WRITER_CACHE_KIB } from '../src/eventstore/sqliteWriter.js';
 import { startControlPlane } from '../src/main.js';
+import { keepYoungPausesShort } from '../src/shared/heap.js';
 import { createLogger } from '../src/shared/logger.js';
 import { connectNats } from '../src/transport/natsConnection.js';
 import { startNatsServer } from '../src/transport/natsServer.js';
@@ -138,6 +139,9 @@ async function storeVersusEmmett(dir: string) {
 }
 
 async function main(): Promise<void> {
+  // What `edgeplane start` does before any of its code runs: the store ceilings below run the
+  // control plane's own store code first, and must not leave its allocation sites pretenured.
+  keepYoungPausesShort();
   const dir = mkdtempSync(join(tmpdir(), 'ep-bench-'));
   const nats = await startNatsServer({ dataDir: join(dir, 'nats') });
   const results: Record<string, unknown> = { quick: QUICK, cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, date: new Date().toISOString() };

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { runAsBackgroundThread } from '../shared/threadPriority.js';
 
 /**
  * Moves WAL checkpoints (copying the log into the database file, with its fsync) off the
@@ -7,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
  * (never blocking the writer) every `intervalMs`.
  */
 const { path, intervalMs } = workerData as { path: string; intervalMs: number };
+runAsBackgroundThread();
 const db = new Database(path);
 db.pragma('busy_timeout = 1000');
 db.pragma('synchronous = FULL');

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEventStore } from '../eventstore/open.js';
 import { createLogger } from '../shared/logger.js';
+import { runAsBackgroundThread } from '../shared/threadPriority.js';
 import { builtinProjections } from './index.js';
 import { openReadModelDb, startProjections } from './projectionRunner.js';
 
@@ -12,6 +13,7 @@ export interface ProjectionWorkerData {
 }
 
 const data = workerData as ProjectionWorkerData;
+runAsBackgroundThread();
 const logger = createLogger({ level: data.logLevel }).child({ component: 'projections' });
 const store = openEventStore(data.store, logger);
 const db = openReadModelDb(data.readModels);

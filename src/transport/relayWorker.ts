@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEventStore } from '../eventstore/open.js';
 import { createLogger } from '../shared/logger.js';
+import { runAsBackgroundThread } from '../shared/threadPriority.js';
 import { connectNats } from './natsConnection.js';
 import { startRelay } from './relay.js';
 
@@ -13,6 +14,7 @@ export interface RelayWorkerData {
 }
 
 const data = workerData as RelayWorkerData;
+runAsBackgroundThread();
 const logger = createLogger({ level: data.logLevel }).child({ component: 'relay' });
 const store = openEventStore(data.store, logger);
 const nc = await connectNats({ ...data.nats, name: `edgeplane-relay-${process.pid}`, logger });

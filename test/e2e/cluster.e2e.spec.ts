@@ -36,7 +36,8 @@ describe('cluster: leader election and actor placement across processes', () => 
   const dataDirOf = (id: string) => dirs.find((d) => d.path.includes(`ep-${id}-`))!.path;
   const alive = () => [...procs].filter(([, p]) => p.child.exitCode === null && p.child.signalCode === null);
   async function status(id: string): Promise<ClusterStatus> {
-    const res = await fetch(`${procs.get(id)!.runtime.httpUrl}/v1/cluster`, { signal: AbortSignal.timeout(1000) });
+    // A hang guard only: three processes and their load share two cores.
+    const res = await fetch(`${procs.get(id)!.runtime.httpUrl}/v1/cluster`, { signal: AbortSignal.timeout(10_000) });
     return (await res.json()) as ClusterStatus;
   }
   /** The cluster as the given (live, running) process sees it, once every partition is held. */
@@ -167,9 +168,18 @@ describe('cluster: leader election and actor placement across processes', () => 
     const survivors = ['cp1', 'cp2', 'cp3'].filter((id) => id !== victim);
     const killedAt = Date.now();
     await procs.get(victim)!.kill9();
-    const after = await settled(survivors[0]!, { leaderNot: victim, processes: survivors });
+    // Timed from the kill to a survivor reporting itself leader (it says so at once); the
+    // partitions' consumers are restarted after that and are not part of this bound.
+    await eventually(
+      async () => {
+        const views = await Promise.all(survivors.map(status));
+        if (!views.some((v, i) => v.leader?.processId === survivors[i])) throw new Error(`no survivor leads yet: ${JSON.stringify(views.map((v) => v.leader))}`);
+      },
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
     const tookMs = Date.now() - killedAt;
     expect(tookMs).toBeLessThanOrEqual(TTL + 1000);
+    const after = await settled(survivors[0]!, { leaderNot: victim, processes: survivors });
     expect(after.leader!.token).toBeGreaterThan(before.leader!.token);
     await new Promise((r) => setTimeout(r, 1500));
     await work.stop();
@@ -269,8 +279,8 @@ describe('cluster: leader election and actor placement across processes', () => 
     }
     await eventually(() => checkExactlyOnce(work.acknowledged, 's'), { timeoutMs: 20_000, intervalMs: 500 });
     checkFencesMonotonic();
-    const released = rows().filter((r) => r.stream === `node-${victim}` && r.type === 'LeadershipReleased');
-    expect(released.length).toBeGreaterThanOrEqual(1);
+    // Stepping down is recorded on its node actor in the background.
+    await eventually(() => expect(rows().filter((r) => r.stream === `node-${victim}` && r.type === 'LeadershipReleased').length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000, intervalMs: 200 });
   });
 
   it('nats-server restarted under load: the cluster recovers and loses no acknowledged command', async () => {

@@ -52,7 +52,8 @@ export function runToFailure(config: string, args: string[] = []): Promise<{ cod
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' can come before the last of stdout/stderr has been read.
+    child.once('close', (code) => {
       clearTimeout(killer);
       resolvePromise({ code, output });
     });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNats } from '../../src/transport/natsConnection.js';
 import { createCommandBus } from '../../src/transport/commandBus.js';
 import { CLI, spawnControlPlane } from '../helpers/controlPlaneProcess.js';
-import { setupNats, tempDir, type TestNats } from '../helpers/nats.js';
+import { eventually, setupNats, tempDir, type TestNats } from '../helpers/nats.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +48,15 @@ describe('edgeplane projections rebuild (real processes)', () => {
     expect(refused).toMatchObject({ code: 2 });
     expect((refused as { stderr: string }).stderr).toContain('is running');
 
-    await new Promise((r) => setTimeout(r, 500));
+    // Stopping does not wait for the projection thread: let it fold everything stored first
+    // (lag 0 exactly; /readyz calls a small lag ready).
+    await eventually(
+      async () => {
+        const ready = (await (await fetch(`${cp.runtime.httpUrl!}/readyz`)).json()) as { checks: { projections: { lag: number | null } } };
+        expect(ready.checks.projections.lag).toBe(0);
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     bus.close();
     await nc.close();
     await cp.stop();

@@ -230,10 +230,18 @@ describe('HTTP API: the live stream (SSE)', () => {
   });
   afterAll(() => t.cleanup());
 
-  /** Reads SSE frames from a real HTTP response until `count` frames of `type` have arrived. */
-  async function frames(url: string, type: string, count: number, headers: Record<string, string> = {}, keep: (data: Record<string, unknown>) => boolean = () => true) {
+  /**
+   * Opens a stream over real HTTP. Resolves once its headers are in: the route writes them only
+   * after it has fixed its start position, so whatever is sent from then on is in the stream.
+   */
+  async function openStream(url: string, headers: Record<string, string> = {}) {
     const res = await fetch(url, { headers });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
+    return { frames: (type: string, count: number, keep?: (data: Record<string, unknown>) => boolean) => frames(res, type, count, keep) };
+  }
+
+  /** Reads SSE frames from a response until `count` frames of `type` have arrived. */
+  async function frames(res: Response, type: string, count: number, keep: (data: Record<string, unknown>) => boolean = () => true) {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -261,8 +269,7 @@ describe('HTTP API: the live stream (SSE)', () => {
     await fetch(`${t.cp.httpUrl}/v1/actors/sensor/s1/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'AttachSensor', data: { role: 'sensor', type: 't', unit: '', parent: 'reactor/r1' } }) });
     await fetch(`${t.cp.httpUrl}/v1/actors/sensor/s2/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'AttachSensor', data: { role: 'sensor', type: 't', unit: '', parent: 'reactor/r1' } }) });
     const readings = (d: Record<string, unknown>) => d.type === 'ReadingRecorded';
-    const live = frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`, 'event', 3, {}, readings);
-    await new Promise((r) => setTimeout(r, 200));
+    const live = (await openStream(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`)).frames('event', 3, readings);
     for (let i = 0; i < 3; i++) {
       await send('s2', i);
       await send('s1', i);
@@ -272,12 +279,11 @@ describe('HTTP API: the live stream (SSE)', () => {
     expect(got.map((f) => ((f.data as { data: { value: number } }).data.value))).toEqual([0, 1, 2]);
 
     // Reconnect after the first: exactly the next two, in order.
-    const resumed = await frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`, 'event', 2, { 'last-event-id': got[0]!.id }, readings);
+    const resumed = await (await openStream(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`, { 'last-event-id': got[0]!.id })).frames('event', 2, readings);
     expect(resumed.map((f) => f.id)).toEqual([got[1]!.id, got[2]!.id]);
 
     // Keeps up with well over 1,000 events/s for one client.
-    const burst = frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s3`, 'event', 5000);
-    await new Promise((r) => setTimeout(r, 200));
+    const burst = (await openStream(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s3`)).frames('event', 5000);
     const startedAt = performance.now();
     for (let b = 0; b < 50; b++) {
       await t.cp.store.append('sensor-s3', Array.from({ length: 100 }, (_, k) => ({ id: crypto.randomUUID(), type: 'ReadingRecorded', data: { value: b * 100 + k }, metadata: {} })), 'any');
@@ -289,8 +295,7 @@ describe('HTTP API: the live stream (SSE)', () => {
     expect(perSecond).toBeGreaterThan(1000);
 
     // System-view deltas arrive on the same stream.
-    const changes = frames(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`, 'change', 1);
-    await new Promise((r) => setTimeout(r, 200));
+    const changes = (await openStream(`${t.cp.httpUrl}/v1/stream?kind=sensor&id=s1`)).frames('change', 1);
     await send('s1', 42);
     expect((await changes)[0]!.data).toMatchObject({ kind: 'sensor', id: 's1' });
   });
@@ -373,7 +378,8 @@ describe('HTTP API: keys, roles, plug ownership and rate limits', () => {
     const { buildApp } = await import('../../src/api/app.js');
     const app = buildApp(
       { host: t.cp.host, store: t.cp.store, registry: t.cp.registry, readModels: t.cp.readModels, projections: t.cp.projections },
-      { apiKeys: [{ key: keys.ann, role: 'operator', user: 'ann' }], rateLimit: { perSecond: 1, burst: 3 } },
+      // One token per 100 s: none comes back while the test runs, however slow its round trips.
+      { apiKeys: [{ key: keys.ann, role: 'operator', user: 'ann' }], rateLimit: { perSecond: 0.01, burst: 3 } },
     );
     const post = () =>
       app.inject({ method: 'POST', url: '/v1/actors/sensor/rl/commands', headers: { authorization: `Bearer ${keys.ann}` }, payload: { type: 'RecordReading', data: { value: 1 } } });

@@ -29,7 +29,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
   };
 
   beforeAll(async () => {
-    t = await startTestControlPlane(builtinDeciders, { heartbeatTimeoutMs: 600, otaAttemptTimeoutMs: 300 });
+    // Short enough to watch timeouts happen, long enough that a loaded CI box answers a board in time.
+    t = await startTestControlPlane(builtinDeciders, { heartbeatTimeoutMs: 2000, otaAttemptTimeoutMs: 1500 });
     ({ cp, nc, bus } = t);
   });
   afterAll(() => t.cleanup());
@@ -130,7 +131,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
         const events = await cp.store.readStream('gateway-gw1');
         expect(events.map((e) => e.type)).toContain('UpdateFailed');
       },
-      { timeoutMs: 15_000, intervalMs: 100 },
+      // 3 attempts of 1.5 s, each failed by a sweep up to 0.5 s later.
+      { timeoutMs: 20_000, intervalMs: 100 },
     );
     clearInterval(alive);
     const events = await cp.store.readStream('gateway-gw1');
@@ -146,16 +148,20 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await ok('gateway', 'gw3', 'MarkOnline', { devices: [] });
     await ok('gateway', 'gw3', 'DetectDevice', { localId: 'mcu-3', boardType: 'nrf52' });
     await ok('gateway', 'gw3', 'ProvisionDevice', { localId: 'mcu-3', name: 'Attic', application: 'thermo' });
-    // The gateway heartbeats (so liveness keeps it online) but never lists mcu-3 again: attempt 1
-    // times out, liveness marks the device offline, the next attempt is refused.
+    // The gateway heartbeats (so liveness keeps it online) but never lists mcu-3 again: attempts
+    // time out, liveness marks the device offline, the next attempt is refused.
     const alive = setInterval(() => void bus.send('gateway', 'gw3', { type: 'Heartbeat', data: {} }), 150);
     await ok('gateway', 'gw3', 'SetTargetFirmware', { localId: 'mcu-3', commit: 'fff000', maxAttempts: 10 });
+    // Wait until an attempt failed after the device went offline: its retry was refused, so the
+    // update is waiting between attempts (the device may go offline while an attempt still runs).
     await eventually(
       async () => {
         const events = await cp.store.readStream('gateway-gw3');
-        expect(events.some((e) => e.type === 'DependentDeviceStatusChanged' && (e.data as { online: boolean }).online === false)).toBe(true);
+        const offline = events.findIndex((e) => e.type === 'DependentDeviceStatusChanged' && (e.data as { online: boolean }).online === false);
+        expect(offline).toBeGreaterThanOrEqual(0);
+        expect(events.findLastIndex((e) => e.type === 'UpdateAttemptFailed')).toBeGreaterThan(offline);
       },
-      { timeoutMs: 10_000, intervalMs: 100 },
+      { timeoutMs: 15_000, intervalMs: 100 },
     );
     const startedBefore = (await cp.store.readStream('gateway-gw3')).filter((e) => e.type === 'UpdateAttemptStarted').length;
     await ok('gateway', 'gw3', 'ReportDeviceStatus', { localId: 'mcu-3', online: true });
@@ -179,7 +185,8 @@ describe('the domain end to end (real NATS, real SQLite, the control plane with 
     await eventually(() => expect(board.got).toHaveLength(1));
     await ok('gateway', 'gw2', 'ReportUpdateProgress', { localId: 'mcu-2', attempt: 1, percent: 50 });
     await ok('gateway', 'gw2', 'CompleteUpdate', { localId: 'mcu-2', attempt: 1 });
-    await new Promise((r) => setTimeout(r, 600));
+    // Past the attempt's deadline (1.5 s) and the sweep that would fail it (0.5 s): no retry came.
+    await new Promise((r) => setTimeout(r, 2500));
     const types = (await cp.store.readStream('gateway-gw2')).map((e) => e.type);
     expect(types.filter((t) => t === 'UpdateAttemptStarted')).toHaveLength(1);
     expect(types).toContain('UpdateCompleted');

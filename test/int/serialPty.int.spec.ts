@@ -55,7 +55,9 @@ describe('Modbus RTU over a pty pair', () => {
   beforeAll(async () => {
     pty = await ptyPair();
     sim = startModbusSim(pty.device, modbusSimOptionsFor(5, SMART_PLUG_REGISTERS, { source: watts }));
-    plug = createModbusDriver(pty.host, { slaveId: 5, registers: SMART_PLUG_REGISTERS, timeoutMs: 300, retries: 0 });
+    // No retries, so a dropped reply surfaces; a timeout generous enough for socat on a busy machine
+    // (the one test that expects a timeout just waits it out).
+    plug = createModbusDriver(pty.host, { slaveId: 5, registers: SMART_PLUG_REGISTERS, timeoutMs: 2000, retries: 0 });
   });
   afterAll(async () => {
     await plug?.close();
@@ -82,7 +84,7 @@ describe('Modbus RTU over a pty pair', () => {
   });
 
   it('gets an exception for a register the device does not have', async () => {
-    const missing = createModbusDriver(pty.host, { slaveId: 5, registers: [{ name: 'x', address: 40, role: 'sensor', type: 'voltage', unit: 'V' }], timeoutMs: 300 });
+    const missing = createModbusDriver(pty.host, { slaveId: 5, registers: [{ name: 'x', address: 40, role: 'sensor', type: 'voltage', unit: 'V' }], timeoutMs: 2000 });
     try {
       const err = await missing.read().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModbusExceptionError);
@@ -124,7 +126,7 @@ describe('JSON lines over a pty pair', () => {
   });
 
   it('says hello, reads and writes', async () => {
-    const driver = await openJsonLinesDriver(pty.host, { timeoutMs: 300 });
+    const driver = await openJsonLinesDriver(pty.host, { timeoutMs: 2000 });
     try {
       expect(driver.channels).toEqual(channels);
       expect(await driver.read()).toEqual([
@@ -140,7 +142,8 @@ describe('JSON lines over a pty pair', () => {
   });
 
   it('frames replies written in small pieces with noise lines in between, and times out on a dropped one', async () => {
-    const driver = await openJsonLinesDriver(pty.host, { timeoutMs: 200, channels });
+    // Long enough for the chunked reply through socat on a busy machine; the dropped one waits it out.
+    const driver = await openJsonLinesDriver(pty.host, { timeoutMs: 2000, channels });
     try {
       sim.faults.chunkBytes = 5;
       sim.faults.garbageLines = 1;

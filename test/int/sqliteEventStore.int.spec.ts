@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { serializeEvent, type EventData, type RecordedEvent } from '../../src/eventstore/eventStore.js';
 import { getSqliteEventStore } from '../../src/eventstore/sqliteEventStore.js';
 import { SCHEMA_VERSION } from '../../src/eventstore/sqliteSchema.js';
-import { tempDir } from '../helpers/nats.js';
+import { eventually, tempDir } from '../helpers/nats.js';
 import { runEventStoreContract } from './eventStore.contract.js';
 
 runEventStoreContract('sqlite', async () => {
@@ -43,9 +43,9 @@ describe('sqlite event store specifics', () => {
     const { statSync } = await import('node:fs');
     const before = statSync(path).size;
     for (let i = 0; i < 20; i++) await store.append(`ck-${i}`, Array.from({ length: 200 }, () => ev('C')), 'no_stream');
-    await new Promise((r) => setTimeout(r, 600));
-    // 4,000 events of at least 60 bytes each are in the database file itself, not only in the WAL.
-    expect(statSync(path).size).toBeGreaterThan(before + 4000 * 60);
+    // 4,000 events of at least 60 bytes each are in the database file itself, not only in the WAL
+    // (nothing but the checkpointer thread moves them there while the store is open).
+    await eventually(() => expect(statSync(path).size).toBeGreaterThan(before + 4000 * 60), { timeoutMs: 10_000 });
     await store.close();
   });
 
@@ -103,7 +103,10 @@ describe('sqlite event store specifics', () => {
     }
     await loop;
     const delays = got.map((g, i) => g.at - committedAt[i]!);
-    expect(Math.max(...delays)).toBeLessThan(50);
+    // Typically well under a millisecond; a busy machine can stall one now and then, never for seconds.
+    const median = [...delays].sort((a, b) => a - b)[delays.length >> 1]!;
+    expect(median).toBeLessThan(20);
+    expect(Math.max(...delays)).toBeLessThan(1000);
     await store.close();
   });
 

@@ -242,19 +242,20 @@ describe('edge connection', () => {
       })();
       lostAt = Date.now();
       await server.stop('SIGKILL');
-      await sleep(2300);
-      const gaps = dials.map((d, i) => d - (i === 0 ? 0 : dials[i - 1]!));
       const steps = [5, 10, 25, 50, 100, 250, 500, 1000];
-      expect(gaps.length).toBeGreaterThanOrEqual(steps.length);
-      // Each wait at least its step (never racing through), and not wildly more on a busy machine
-      // (the first also holds the time it took to notice the disconnect).
+      // The schedule sums to ~2 s; a busy machine only delays the dials.
+      await eventually(() => expect(dials.length).toBeGreaterThanOrEqual(steps.length), { timeoutMs: 15_000 });
+      const gaps = dials.map((d, i) => d - (i === 0 ? 0 : dials[i - 1]!));
+      // Each wait at least its step (never racing through), and not wildly more: the bound only
+      // catches a broken schedule; the exact one is unit-tested with a fake clock (backoff.unit.spec.ts).
+      // The first also holds the time it took to notice the disconnect.
       steps.forEach((step, i) => {
         expect(gaps[i]).toBeGreaterThanOrEqual(step - 1);
-        if (i > 0) expect(gaps[i]).toBeLessThan(step * 2 + 150);
+        if (i > 0) expect(gaps[i]).toBeLessThan(step * 2 + 1000);
       });
 
       await server.restart();
-      await eventually(() => expect(connection.connected).toBe(true), { timeoutMs: 3000, intervalMs: 10 });
+      await eventually(() => expect(connection.connected).toBe(true), { timeoutMs: 10_000, intervalMs: 10 });
       status.stop();
       await watching;
       await connection.close();
