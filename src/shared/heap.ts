@@ -9,8 +9,9 @@ import { setFlagsFromString } from 'node:v8';
  * store and NATS-header sites get pretenured, and stay so. After the burst those objects die
  * young but sit in the old generation until the next full collection, and everything they
  * point to survives each scavenge with them. Measured with `--trace-gc-nvp` on the whole
- * control plane at 1,000 commands/s after a 5,000-command burst: per scavenge 1.4 MB survived,
- * 1.3 MB promoted, 5.4 ms pause; with pretenuring off 0.5 MB, 0.5 MB and 2.3 ms. Nothing on
+ * control plane at 1,000 commands/s after a 5,000-command burst: per scavenge 1.3–1.6 MB
+ * survived, 1.3–1.4 MB promoted, 4–5.4 ms pauses; with pretenuring off about 0.5 MB, 0.5 MB
+ * and 2.3 ms. Nothing on
  * the command path lives long enough to gain from pretenuring: actor state is replaced on
  * every command.
  *
