@@ -26,8 +26,8 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
   const timeoutMs = deps.timeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   const now = deps.now ?? Date.now;
   const lastSeen = new Map<string, { kind: string; id: string; at: number }>();
-  /** Dependent devices behind gateways, by `<gateway>/<localId>`. */
-  const dependents = new Map<string, { gateway: string; localId: string; at: number }>();
+  /** Online dependent devices behind each gateway: gateway → localId → last heard of. */
+  const dependents = new Map<string, Map<string, number>>();
   const desired = new Map<string, { sensor: string; requestId: string; expiresAt: number }>();
   let sweep: NodeJS.Timeout | undefined;
 
@@ -49,27 +49,26 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
 
   function observeDependents(gateway: string, e: Parameters<NonNullable<ProcessManager['observe']>>[0]): void {
     const at = timeOf(e);
+    let devices = dependents.get(gateway);
+    if (!devices) dependents.set(gateway, (devices = new Map()));
     const seen = (localId: string, online: boolean) => {
-      if (online) dependents.set(`${gateway}/${localId}`, { gateway, localId, at });
-      else dependents.delete(`${gateway}/${localId}`);
+      if (online) devices.set(localId, at);
+      else devices.delete(localId);
     };
     if (e.type === 'DeviceDetected' || e.type === 'UpdateProgressReported') seen(dataOf<{ localId: string }>(e).localId, true);
     else if (e.type === 'DependentDeviceStatusChanged') seen(dataOf<{ localId: string }>(e).localId, dataOf<{ online: boolean }>(e).online);
     else if (e.type === 'DeviceStatusesRestated') for (const d of dataOf<{ devices: Array<{ localId: string; online: boolean }> }>(e).devices) seen(d.localId, d.online);
     // The gateway restated its devices and nothing differed: every one known online was just listed online.
-    else if (e.type === 'GatewaySeen') {
-      for (const d of dependents.values()) if (d.gateway === gateway) d.at = Math.max(d.at, at);
-    } else if (e.type === 'GatewayWentOffline' || e.type === 'DeviceDeleted') {
-      const only = e.type === 'DeviceDeleted' ? dataOf<{ localId: string }>(e).localId : undefined;
-      for (const [key, d] of dependents) if (d.gateway === gateway && (only === undefined || d.localId === only)) dependents.delete(key);
-    }
+    else if (e.type === 'GatewaySeen') for (const [localId, last] of devices) devices.set(localId, Math.max(last, at));
+    else if (e.type === 'DeviceDeleted') devices.delete(dataOf<{ localId: string }>(e).localId);
+    else if (e.type === 'GatewayWentOffline') devices.clear();
   }
 
-  const dependentOffline = (d: { gateway: string; localId: string; at: number }) =>
+  const dependentOffline = (gateway: string, localId: string, at: number) =>
     deps.sender
-      .send('gateway', d.gateway, { id: reactionId('liveness-dep', d.gateway, d.localId, d.at), type: 'ReportDeviceStatus', data: { localId: d.localId, online: false } })
+      .send('gateway', gateway, { id: reactionId('liveness-dep', gateway, localId, at), type: 'ReportDeviceStatus', data: { localId, online: false } })
       .then((r) => {
-        if (!r.ok) deps.logger.debug({ gateway: d.gateway, localId: d.localId, error: r.error }, 'dependent device not marked offline');
+        if (!r.ok) deps.logger.debug({ gateway, localId, error: r.error }, 'dependent device not marked offline');
       });
 
   return {
@@ -100,10 +99,12 @@ export function livenessProcess(deps: { sender: CommandSender; logger: Logger; t
             void markOffline(a);
           }
         }
-        for (const [key, d] of dependents) {
-          if (t - d.at > timeoutMs) {
-            dependents.delete(key);
-            void dependentOffline(d);
+        for (const [gateway, devices] of dependents) {
+          for (const [localId, at] of devices) {
+            if (t - at > timeoutMs) {
+              devices.delete(localId);
+              void dependentOffline(gateway, localId, at);
+            }
           }
         }
         for (const d of desired.values()) {
