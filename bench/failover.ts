@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClusterStatus } from '../src/cluster/cluster.js';
+import { CONTROL_PLANE_NODE_FLAGS } from '../src/shared/heap.js';
 import { partitionOf } from '../src/shared/partition.js';
 import { createCommandBus } from '../src/transport/commandBus.js';
 import { connectNats } from '../src/transport/natsConnection.js';
@@ -30,7 +31,7 @@ async function spawnProcess(id: string, dataDir: string, natsUrl: string, store:
   rmSync(runtime, { force: true });
   mkdirSync(dataDir, { recursive: true });
   const out = openSync(join(dataDir, 'log.txt'), 'a');
-  const args = [join(ROOT, 'bin/edgeplane.js'), 'start', '--data-dir', dataDir, '--nats', natsUrl, '--store', store, '--process-id', id, '--lease-ttl-ms', String(TTL), '--http', '0', '--deciders', join(ROOT, 'test/fixtures/counter.decider.mjs')];
+  const args = [...CONTROL_PLANE_NODE_FLAGS, join(ROOT, 'bin/edgeplane.js'), 'start', '--data-dir', dataDir, '--nats', natsUrl, '--store', store, '--process-id', id, '--lease-ttl-ms', String(TTL), '--http', '0', '--deciders', join(ROOT, 'test/fixtures/counter.decider.mjs')];
   const child = spawn(process.execPath, args, { stdio: ['ignore', out, out], env: { ...process.env, EDGEPLANE_LOG_LEVEL: 'warn' } });
   for (let i = 0; i < 400; i++) {
     if (existsSync(runtime)) {

@@ -13,10 +13,13 @@ if [ ! -x /usr/sbin/mosquitto ]; then
   "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
 fi
 npx tsc -p tsconfig.json --outDir dist-bench
-node --enable-source-maps dist-bench/bench/core.js "$@"
-node --enable-source-maps dist-bench/bench/domain.js "$@"
+# The control plane's node flags (bin/edgeplane.js's #! line; src/shared/heap.ts): the benches run it
+# in-process or spawn it, as shipped.
+node=(node --enable-source-maps --initial-old-space-size=256)
+"${node[@]}" dist-bench/bench/core.js "$@"
+"${node[@]}" dist-bench/bench/domain.js "$@"
 npx tsc -p tsconfig.build.json
-node --enable-source-maps dist-bench/bench/failover.js "$@"
-node --enable-source-maps dist-bench/bench/edge.js "$@"
-node --enable-source-maps dist-bench/bench/mqtt.js "$@"
-exec node --enable-source-maps dist-bench/bench/api.js "$@"
+"${node[@]}" dist-bench/bench/failover.js "$@"
+"${node[@]}" dist-bench/bench/edge.js "$@"
+"${node[@]}" dist-bench/bench/mqtt.js "$@"
+exec "${node[@]}" dist-bench/bench/api.js "$@"

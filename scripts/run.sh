@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-exec node bin/edgeplane.js demo "$@"
+# Through its #! line, which gives node the control plane's flags (src/shared/heap.ts).
+exec ./bin/edgeplane.js demo "$@"

@@ -5,7 +5,7 @@ import { createActorHost, createRegistry, type ActorHost, type AnyDecider, type 
 import type { ControlPlaneConfig } from './config.js';
 import { getSqliteSnapshotStore, openEventStore, type EventStore, type SnapshotStore } from './eventstore/index.js';
 import { finishWithin } from './shared/deadline.js';
-import { keepYoungPausesShort } from './shared/heap.js';
+import { keepYoungPausesShort, missingNodeFlags } from './shared/heap.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { connectNats, ensureJetStream, startNatsServer, type NatsServerHandle, type Relay } from './transport/index.js';
 import { startRelayThread } from './transport/relayThread.js';
@@ -115,6 +115,10 @@ function readCmdline(pid: number): string {
 
 export async function startControlPlane(config: ControlPlaneConfig, deciders: readonly AnyDecider[], logger: Logger = createLogger()): Promise<ControlPlane> {
   keepYoungPausesShort();
+  const missing = missingNodeFlags();
+  if (missing.length > 0) {
+    logger.warn({ missing }, `node was started without ${missing.join(' ')}: expect a full garbage collection every few seconds under load, each delaying commands by tens of ms (bin/edgeplane.js adds the flags itself)`);
+  }
   // Refuse a bad API setup before anything starts.
   const apiKeys = config.apiKeysFile ? loadApiKeys(config.apiKeysFile) : undefined;
   if (config.httpPort !== null && !apiKeys && !isLoopback(config.httpHost)) {

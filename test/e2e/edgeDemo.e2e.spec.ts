@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONTROL_PLANE_NODE_FLAGS } from '../../src/shared/heap.js';
 import { eventually, tempDir } from '../helpers/nats.js';
 import { api } from './edge.helpers.js';
 
@@ -14,7 +15,7 @@ const CLI = resolve(import.meta.dirname, '../../bin/edgeplane.js');
 
 describe('the demo', () => {
   const dir = tempDir('ep-demo-');
-  const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(dir.path, 'demo'), '--http', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGEPLANE_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, [...CONTROL_PLANE_NODE_FLAGS, CLI, 'demo', '--data-dir', join(dir.path, 'demo'), '--http', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGEPLANE_LOG_LEVEL: 'info' } });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

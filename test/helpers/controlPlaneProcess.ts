@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CONTROL_PLANE_NODE_FLAGS } from '../../src/shared/heap.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin/edgeplane.js');
@@ -21,7 +22,7 @@ export async function spawnControlPlane(opts: { dataDir: string; natsUrl?: strin
   const startedBefore = existsSync(runtimeFile) ? readFileSync(runtimeFile, 'utf8') : undefined;
   const logFile = join(opts.dataDir, `control-plane-${Date.now()}.log`);
   const out = openSync(logFile, 'a');
-  const args = [CLI, 'start', '--data-dir', opts.dataDir, '--deciders', COUNTER_DECIDERS, '--http', '0', ...(opts.natsUrl ? ['--nats', opts.natsUrl] : []), ...(opts.args ?? [])];
+  const args = [...CONTROL_PLANE_NODE_FLAGS, CLI, 'start', '--data-dir', opts.dataDir, '--deciders', COUNTER_DECIDERS, '--http', '0', ...(opts.natsUrl ? ['--nats', opts.natsUrl] : []), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', out, out], env: { ...process.env, EDGEPLANE_LOG_LEVEL: 'info', ...opts.env } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 20_000;
