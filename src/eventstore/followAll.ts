@@ -15,19 +15,31 @@ export async function* followAll(src: {
   version: () => number;
   /** Up to `limit` events after `after`, and the position read through (past non-matching events). */
   read: (after: number, limit: number) => { events: RecordedEvent[]; through: number };
-  waitForAppend: (signal?: AbortSignal) => Promise<void>;
+  /** Resolves at the next commit, or when `wakeAll` is called. */
+  waitForAppend: () => Promise<void>;
+  /** Wakes every waiter without a commit (they read, find nothing new and wait again). */
+  wakeAll: () => void;
   onCheckpoint?: (position: number) => void;
 }): AsyncGenerator<RecordedEvent[]> {
-  let cursor = src.after;
-  while (!src.signal?.aborted && !src.isClosed()) {
-    const seen = src.version();
-    const { events, through } = src.read(cursor, PAGE);
-    if (events.length > 0) yield events;
-    // Only now (the batch is processed): everything up to `through` has been handed out.
-    if (through > cursor) {
-      cursor = through;
-      src.onCheckpoint?.(through);
+  // One abort listener for the whole subscription, not one per wait: adding and removing the only
+  // listener churns the signal's listener map, and V8 links every hash table it replaces to the
+  // next one, a chain the young generation then copies on every scavenge.
+  const { signal } = src;
+  signal?.addEventListener('abort', src.wakeAll, { once: true });
+  try {
+    let cursor = src.after;
+    while (!signal?.aborted && !src.isClosed()) {
+      const seen = src.version();
+      const { events, through } = src.read(cursor, PAGE);
+      if (events.length > 0) yield events;
+      // Only now (the batch is processed): everything up to `through` has been handed out.
+      if (through > cursor) {
+        cursor = through;
+        src.onCheckpoint?.(through);
+      }
+      if (events.length < PAGE && src.version() === seen && !signal?.aborted) await src.waitForAppend();
     }
-    if (events.length < PAGE && src.version() === seen) await src.waitForAppend(src.signal);
+  } finally {
+    signal?.removeEventListener('abort', src.wakeAll);
   }
 }

@@ -100,7 +100,8 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   let inFlight: Promise<void> | undefined;
   let sendScheduled = false;
   let closed = false;
-  const waiters = new Set<() => void>();
+  // An array swapped on each wake, not a Set emptied and refilled: see followAll.
+  let waiters: Array<() => void> = [];
   let foreignTimer: NodeJS.Timeout | undefined;
   let lastDataVersion = dataVersionStmt.get() as number;
   let commits = 0;
@@ -155,22 +156,20 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
 
   function wakeSubscribers(): void {
     commits++;
-    if (waiters.size === 0) return;
-    const woken = [...waiters];
-    waiters.clear();
+    wakeAll();
+  }
+
+  function wakeAll(): void {
+    if (waiters.length === 0) return;
+    const woken = waiters;
+    waiters = [];
     for (const w of woken) w();
   }
 
-  function waitForAppend(signal?: AbortSignal): Promise<void> {
+  function waitForAppend(): Promise<void> {
     return new Promise((resolve) => {
-      if (signal?.aborted || closed) return resolve();
-      const done = () => {
-        waiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      waiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      if (closed) return resolve();
+      waiters.push(resolve);
       ensureForeignPoll();
     });
   }
@@ -180,7 +179,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   function ensureForeignPoll(): void {
     if (foreignTimer || closed) return;
     foreignTimer = setInterval(() => {
-      if (waiters.size === 0) {
+      if (waiters.length === 0) {
         clearInterval(foreignTimer);
         foreignTimer = undefined;
         return;
@@ -251,6 +250,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
         version: () => commits,
         read: prefixes ? filteredReader(prefixes) : readPage,
         waitForAppend,
+        wakeAll,
         onCheckpoint: o.onCheckpoint,
       });
     },
@@ -289,27 +289,29 @@ function threadCommitter(opts: SqliteEventStoreOptions): Committer {
   checkpointer.unref();
   checkpointer.on('error', (err) => opts.logger?.error({ err }, 'WAL checkpointer failed'));
   let seq = 0;
-  const pending = new Map<number, { resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }>();
+  // The writer answers in the order it was asked (one thread, one message at a time): a queue,
+  // not a map that empties and refills on every commit (see followAll on V8's hash tables).
+  let pending: Array<{ seq: number; resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }> = [];
   let crashed: unknown;
-  writer.on('message', (m: { seq: number; outcomes?: AppendOutcome[]; failed?: SerializedError }) => {
-    const p = pending.get(m.seq);
-    if (!p) return;
-    pending.delete(m.seq);
+  writer.on('message', (m: { seq?: number; outcomes?: AppendOutcome[]; failed?: SerializedError }) => {
+    if (m.seq === undefined || pending[0]?.seq !== m.seq) return;
+    const p = pending.shift()!;
     if (m.outcomes) p.resolve(m.outcomes);
     else p.reject(reviveError(m.failed!));
   });
   writer.on('error', (err) => {
     crashed = err;
     opts.logger?.error({ err }, 'SQLite writer thread failed');
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
+    const failed = pending;
+    pending = [];
+    for (const p of failed) p.reject(err);
   });
   return {
     commit(batch) {
       if (crashed) return Promise.reject(crashed);
       return new Promise((resolve, reject) => {
         const n = seq++;
-        pending.set(n, { resolve, reject });
+        pending.push({ seq: n, resolve, reject });
         writer.postMessage({ seq: n, batch });
       });
     },

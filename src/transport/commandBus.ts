@@ -1,6 +1,7 @@
 import { createInbox, headers as natsHeaders, type NatsConnection, type Subscription } from 'nats';
 import { CommandTimeoutError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
+import { NumberedQueue } from '../shared/numberedQueue.js';
 import { createJetStreamPublisher, type PubAck } from './jetstreamPublisher.js';
 import { HEADER, commandSubject } from './subjects.js';
 import type { Fence } from '../eventstore/eventStore.js';
@@ -47,31 +48,29 @@ export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: 
   const subjectOf = (kind: string, id: string) => commandSubject(kind, id, opts.partitions);
   const publisher = createJetStreamPublisher(nc, { timeoutMs: opts.publishTimeoutMs ?? 5000 });
   const prefix = createInbox();
-  const waiting = new Map<string, (body: unknown) => void>();
-  let n = 0;
+  // Answers arrive on `<prefix>.<n>`, n numbering the requests.
+  const waiting = new NumberedQueue<(body: unknown) => void>();
   const sub: Subscription = nc.subscribe(`${prefix}.*`, {
     callback: (err, msg) => {
       if (err) return;
-      const resolve = waiting.get(msg.subject);
-      if (!resolve) return;
-      waiting.delete(msg.subject);
-      resolve(JSON.parse(decoder.decode(msg.data)));
+      const resolve = waiting.take(Number(msg.subject.slice(prefix.length + 1)));
+      resolve?.(JSON.parse(decoder.decode(msg.data)));
     },
   });
 
   async function request<R>(kind: string, id: string, body: unknown, timeoutMs: number): Promise<R> {
     const subject = subjectOf(kind, id);
-    const replyTo = `${prefix}.${n++}`;
-    const h = natsHeaders();
-    h.set(HEADER.reply, replyTo);
+    let n = -1;
     let timer: NodeJS.Timeout | undefined;
     const answer = new Promise<R>((resolve, reject) => {
-      waiting.set(replyTo, resolve as (b: unknown) => void);
+      n = waiting.add(resolve as (b: unknown) => void);
       timer = setTimeout(() => {
-        waiting.delete(replyTo);
+        waiting.take(n);
         reject(new CommandTimeoutError(subject, timeoutMs));
       }, timeoutMs);
     });
+    const h = natsHeaders();
+    h.set(HEADER.reply, `${prefix}.${n}`);
     // The timer may fire while the publish is still waiting for its PubAck: mark the rejection
     // as handled here; whoever awaits `answer` below still receives it.
     answer.catch(() => undefined);
@@ -79,7 +78,7 @@ export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: 
       await publisher.publish(subject, encoder.encode(JSON.stringify(body)), h);
       return await answer;
     } catch (e) {
-      waiting.delete(replyTo);
+      waiting.take(n);
       throw e;
     } finally {
       clearTimeout(timer);
@@ -102,7 +101,7 @@ export function createCommandBus(nc: NatsConnection, opts: { publishTimeoutMs?: 
     close() {
       sub.unsubscribe();
       publisher.close();
-      for (const [subject] of waiting) waiting.delete(subject);
+      waiting.drain();
     },
   };
 }

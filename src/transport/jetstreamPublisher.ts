@@ -1,5 +1,6 @@
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
 import { EdgeplaneError } from '../shared/errors.js';
+import { NumberedQueue } from '../shared/numberedQueue.js';
 
 export interface PubAck {
   stream: string;
@@ -31,23 +32,19 @@ interface Pending {
  * Pipelined JetStream publishing: a plain publish whose reply subject is one token under a
  * single inbox subscription, where the stream's PubAck arrives. It does what `js.publish`
  * does without a request, a promise race and a timer per message, which makes it several times
- * faster from one client; timeouts are found by one sweep over the (insertion-ordered) pending map.
+ * faster from one client; timeouts are found by one sweep over the pending ones, oldest first.
  */
 export function createJetStreamPublisher(nc: NatsConnection, opts: { timeoutMs?: number } = {}): JetStreamPublisher {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const prefix = createInbox();
-  const pending = new Map<number, Pending>();
-  let next = 0;
+  const pending = new NumberedQueue<Pending>();
   const encoder = new TextDecoder();
 
   const sub: Subscription = nc.subscribe(`${prefix}.*`, {
     callback: (err, msg: Msg) => {
       if (err) return;
-      const n = Number(msg.subject.slice(prefix.length + 1));
-      const p = pending.get(n);
-      if (!p) return;
-      pending.delete(n);
-      settle(p, msg);
+      const p = pending.take(Number(msg.subject.slice(prefix.length + 1)));
+      if (p) settle(p, msg);
     },
   });
 
@@ -65,7 +62,7 @@ export function createJetStreamPublisher(nc: NatsConnection, opts: { timeoutMs?:
     const deadline = Date.now() - timeoutMs;
     for (const [n, p] of pending) {
       if (p.sentAt > deadline) break;
-      pending.delete(n);
+      pending.take(n);
       p.reject(new PublishFailedError(p.subject, `no acknowledgement within ${timeoutMs} ms`));
     }
   }, Math.max(50, Math.floor(timeoutMs / 4)));
@@ -74,12 +71,11 @@ export function createJetStreamPublisher(nc: NatsConnection, opts: { timeoutMs?:
   return {
     publish(subject, data, headers) {
       return new Promise<PubAck>((resolve, reject) => {
-        const n = next++;
-        pending.set(n, { subject, sentAt: Date.now(), resolve, reject });
+        const n = pending.add({ subject, sentAt: Date.now(), resolve, reject });
         try {
           nc.publish(subject, data, headers ? { reply: `${prefix}.${n}`, headers } : { reply: `${prefix}.${n}` });
         } catch (e) {
-          pending.delete(n);
+          pending.take(n);
           reject(e);
         }
       });
@@ -90,8 +86,7 @@ export function createJetStreamPublisher(nc: NatsConnection, opts: { timeoutMs?:
     close() {
       clearInterval(sweep);
       sub.unsubscribe();
-      for (const p of pending.values()) p.reject(new PublishFailedError(p.subject, 'publisher closed'));
-      pending.clear();
+      for (const p of pending.drain()) p.reject(new PublishFailedError(p.subject, 'publisher closed'));
     },
   };
 }
