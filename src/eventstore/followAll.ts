@@ -20,6 +20,7 @@ export async function* followAll(src: {
   /** Wakes every waiter without a commit (they read, find nothing new and wait again). */
   wakeAll: () => void;
   onCheckpoint?: (position: number) => void;
+  batchWindowMs?: number;
 }): AsyncGenerator<RecordedEvent[]> {
   // One abort listener for the whole subscription, not one per wait: adding and removing the only
   // listener churns the signal's listener map, and V8 links every hash table it replaces to the
@@ -27,9 +28,12 @@ export async function* followAll(src: {
   const { signal } = src;
   signal?.addEventListener('abort', src.wakeAll, { once: true });
   try {
+    const windowMs = src.batchWindowMs ?? 0;
     let cursor = src.after;
+    let readAt = 0;
     while (!signal?.aborted && !src.isClosed()) {
       const seen = src.version();
+      readAt = performance.now();
       const { events, through } = src.read(cursor, PAGE);
       if (events.length > 0) yield events;
       // Only now (the batch is processed): everything up to `through` has been handed out.
@@ -37,7 +41,11 @@ export async function* followAll(src: {
         cursor = through;
         src.onCheckpoint?.(through);
       }
-      if (events.length < PAGE && src.version() === seen && !signal?.aborted) await src.waitForAppend();
+      if (events.length < PAGE && src.version() === seen && !signal?.aborted) {
+        await src.waitForAppend();
+        const early = readAt + windowMs - performance.now();
+        if (early > 0 && !signal?.aborted && !src.isClosed()) await new Promise((r) => setTimeout(r, early));
+      }
     }
   } finally {
     signal?.removeEventListener('abort', src.wakeAll);

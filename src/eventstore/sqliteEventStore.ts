@@ -252,6 +252,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
         waitForAppend,
         wakeAll,
         onCheckpoint: o.onCheckpoint,
+        batchWindowMs: o.batchWindowMs,
       });
     },
 

@@ -49,7 +49,10 @@ export function openReadModelDb(path: string): Db {
   return db;
 }
 
-export function startProjections(opts: { store: EventStore; db: Db; projections: readonly Projection[]; logger: Logger }): ProjectionRunner {
+/** Once caught up, the projections read the store at most this often (ms): read models lag commits by at most this much more. */
+export const PROJECTION_BATCH_WINDOW_MS = 5;
+
+export function startProjections(opts: { store: EventStore; db: Db; projections: readonly Projection[]; logger: Logger; batchWindowMs?: number }): ProjectionRunner {
   const { store, db, projections, logger } = opts;
   const names = new Set<string>();
   for (const p of projections) {
@@ -105,7 +108,7 @@ export function startProjections(opts: { store: EventStore; db: Db; projections:
           for (const p of projections) positions.set(p.name, Math.max(positions.get(p.name)!, through));
           progress.advance(lowest());
         };
-        for await (const batch of store.subscribeAll({ after: lowest(), signal, streamPrefixes: filters.streamPrefixes, onCheckpoint })) {
+        for await (const batch of store.subscribeAll({ after: lowest(), signal, streamPrefixes: filters.streamPrefixes, onCheckpoint, batchWindowMs: opts.batchWindowMs ?? PROJECTION_BATCH_WINDOW_MS })) {
           for (const p of projections) {
             const before = positions.get(p.name)!;
             const after = applyBatch(p, batch);

@@ -15,6 +15,8 @@ export interface RelayOptions {
   /** How often the checkpoint is written to the KV bucket. */
   checkpointEveryMs?: number;
   ackTimeoutMs?: number;
+  /** Once caught up, read the store at most this often (see SubscribeAllOptions.batchWindowMs). */
+  batchWindowMs?: number;
 }
 
 export interface Relay {
@@ -129,7 +131,7 @@ export function startRelay(opts: RelayOptions): Relay {
       }
     };
     try {
-      for await (const batch of store.subscribeAll({ after, signal: run.signal })) {
+      for await (const batch of store.subscribeAll({ after, signal: run.signal, batchWindowMs: opts.batchWindowMs ?? 2 })) {
         // Publish the whole batch in one synchronous run: the client writes it to the socket at once.
         for (const event of batch) {
           const entry = { position: event.position, state: 'pending' as 'pending' | 'ok' | 'failed' };

@@ -110,6 +110,30 @@ describe('sqlite event store specifics', () => {
     await store.close();
   });
 
+  it('with a batch window, reads the first commit after a quiet spell at once and the commits landing within the window together', async () => {
+    const store = getSqliteEventStore({ path: file(), foreignPollMs: 60_000 });
+    const abort = new AbortController();
+    const batches: Array<{ streams: string[]; at: number }> = [];
+    const loop = (async () => {
+      for await (const batch of store.subscribeAll({ signal: abort.signal, batchWindowMs: 400 })) batches.push({ streams: batch.map((e) => e.stream), at: performance.now() });
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    await store.append('quiet-1', [ev('Q')], 'no_stream');
+    const committed = performance.now();
+    await eventually(() => expect(batches).toHaveLength(1));
+    expect(batches[0]!.streams).toEqual(['quiet-1']);
+    expect(batches[0]!.at - committed).toBeLessThan(200);
+    for (let i = 0; i < 5; i++) await store.append(`busy-${i}`, [ev('B')], 'no_stream');
+    await eventually(() => expect(batches.flatMap((b) => b.streams)).toHaveLength(6));
+    // All five in one read, not before the window after the first read had passed.
+    expect(batches).toHaveLength(2);
+    expect(batches[1]!.streams).toEqual(['busy-0', 'busy-1', 'busy-2', 'busy-3', 'busy-4']);
+    expect(batches[1]!.at - batches[0]!.at).toBeGreaterThanOrEqual(350);
+    abort.abort();
+    await loop;
+    await store.close();
+  });
+
   it('sees appends made by another process on the same file', async () => {
     const path = file();
     const store = getSqliteEventStore({ path, foreignPollMs: 20 });
