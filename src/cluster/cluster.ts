@@ -165,6 +165,11 @@ export function startCluster(opts: ClusterOptions): Cluster {
       }
     }
 
+    // Shown before the partitions: taking one can wait on the store (a paused peer holding its
+    // write lock stalls every writer up to the busy timeout), and the leader must not look stale
+    // meanwhile.
+    view = { ...view, leader: held.get(LEADER_KEY)?.record ?? leader, at: Date.now() };
+
     // Partitions.
     const records = await Promise.all(Array.from({ length: opts.partitions }, (_, p) => leases.read(partitionKey(p))));
     const partitions = new Map<number, LeaseRecord>();
