@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type KV, type NatsConnection } from 'nats';
+import type { KV, MsgHdrs, NatsConnection } from 'nats';
 import { serializeEvent, type EventStore, type RecordedEvent } from '../eventstore/eventStore.js';
 import { addressOfStream } from '../shared/ids.js';
 import { createProgress } from '../shared/progress.js';
@@ -52,6 +52,30 @@ function createSlab(): { encode(text: string): Uint8Array } {
       const view = buf.subarray(used, used + n);
       used += n;
       return view;
+    },
+  };
+}
+
+/**
+ * The relay's three headers written straight into the slab as the header block NATS sends
+ * (`NATS/1.0`, `Key: value` lines, a blank line). The client's publish only asks headers to
+ * `encode()` themselves; its own headers object canonicalises every key, keeps a map and encodes
+ * a fresh string per message, about a sixth of the relay's time at 80k events/s. Values are
+ * checked as the client checks them: no CR or LF.
+ */
+export function relayHeaders(slab: { encode(text: string): Uint8Array }) {
+  let block = '';
+  const headers = {
+    encode: () => slab.encode(block),
+  } as unknown as MsgHdrs;
+  const value = (v: string) => {
+    if (v.includes('\r') || v.includes('\n')) throw new Error(`header value ${JSON.stringify(v)}: CR and LF are not allowed`);
+    return v;
+  };
+  return {
+    headers,
+    set(id: string, position: number, previousId: string | undefined) {
+      block = `NATS/1.0\r\n${HEADER.msgId}: ${value(id)}\r\n${HEADER.position}: ${position}\r\n${previousId ? `${HEADER.expectedLastMsgId}: ${value(previousId)}\r\n` : ''}\r\n`;
     },
   };
 }
@@ -163,16 +187,13 @@ export function startRelay(opts: RelayOptions): Relay {
   }
 
   // The client encodes headers inside publish(), so one headers object serves every message.
-  const h = natsHeaders();
   const slab = createSlab();
+  const h = relayHeaders(slab);
 
   function publishEvent(event: RecordedEvent, previousId: string | undefined): Promise<unknown> {
     const address = addressOfStream(event.stream);
-    h.set(HEADER.msgId, event.id);
-    h.set(HEADER.position, String(event.position));
-    if (previousId) h.set(HEADER.expectedLastMsgId, previousId);
-    else h.delete(HEADER.expectedLastMsgId);
-    return publisher.publish(eventSubject(address?.kind ?? 'unknown', address?.id ?? event.stream, event.type), slab.encode(serializeEvent(event)), h);
+    h.set(event.id, event.position, previousId);
+    return publisher.publish(eventSubject(address?.kind ?? 'unknown', address?.id ?? event.stream, event.type), slab.encode(serializeEvent(event)), h.headers);
   }
 
   const checkpointTimer = setInterval(() => {
