@@ -24,7 +24,7 @@ export interface ActorDeps {
   logger: Logger;
   now: () => Date;
   /** Adds what a command's decider needs from elsewhere, in mailbox order, just before deciding. */
-  enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
+  enrich?: (kind: string, id: string, request: CommandRequest) => CommandRequest | Promise<CommandRequest>;
   /**
    * The partition fence this actor's appends carry: undefined when the host is not partitioned
    * (every actor is local), null when this process no longer holds the actor's partition.
@@ -115,7 +115,13 @@ export class Actor {
         // (it doubled the main thread's scavenge pauses at 1,000 actors).
         const turn = this.mailbox.splice(0);
         try {
-          if (this.deps.enrich) for (const p of turn) p.request = await this.deps.enrich(this.kind, this.id, p.request);
+          if (this.deps.enrich) {
+            for (const p of turn) {
+              // Most commands need nothing added: no await (and no promise) for those.
+              const enriched = this.deps.enrich(this.kind, this.id, p.request);
+              p.request = enriched instanceof Promise ? await enriched : enriched;
+            }
+          }
           await this.runTurn(turn);
         } catch (err) {
           if (err instanceof DuplicateEventIdError || (err instanceof FencedError && !isPartitionFence(err))) {

@@ -23,7 +23,7 @@ export interface ActorHostOptions {
   maxCommandBytes?: number;
   now?: () => Date;
   /** Adds what a command's decider needs from elsewhere (e.g. device roles), before it is decided. */
-  enrich?: (kind: string, id: string, request: CommandRequest) => Promise<CommandRequest>;
+  enrich?: (kind: string, id: string, request: CommandRequest) => CommandRequest | Promise<CommandRequest>;
   /** Actor partitions (a cluster-wide constant; default 16). */
   partitions?: number;
   /** Told when the store says another process now holds one of ours. */

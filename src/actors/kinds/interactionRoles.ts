@@ -10,8 +10,12 @@ const NEEDS_ROLES = new Set(['AddInteraction', 'UpdateInteraction', 'EnableInter
  * client never has to (and cannot get them wrong: what it sent is overwritten for known sensors).
  */
 export function interactionRolesEnricher(inspect: Inspect) {
-  return async (kind: string, _id: string, request: CommandRequest): Promise<CommandRequest> => {
+  return (kind: string, _id: string, request: CommandRequest): CommandRequest | Promise<CommandRequest> => {
     if (kind !== 'interactions' || !NEEDS_ROLES.has(request.type)) return request;
+    return withRoles(request);
+  };
+
+  async function withRoles(request: CommandRequest): Promise<CommandRequest> {
     const data = request.data as { when?: { source?: unknown }; then?: { target?: unknown }; roles?: Record<string, string> };
     const addresses = [data.when?.source, data.then?.target].filter((a): a is string => typeof a === 'string' && a.startsWith('sensor/'));
     const roles: Record<string, string> = { ...(data.roles ?? {}) };
@@ -25,5 +29,5 @@ export function interactionRolesEnricher(inspect: Inspect) {
       }
     }
     return { ...request, data: { ...request.data, roles } };
-  };
+  }
 }
