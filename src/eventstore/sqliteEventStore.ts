@@ -89,7 +89,16 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? AND (${prefixes.map(() => '(+stream >= ? AND +stream < ?)').join(' OR ')}) ORDER BY position ASC LIMIT ?`,
     );
     const bounds = prefixes.flatMap((p) => [p, p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1)]);
+    const watched = (stream: string) => prefixes.some((p) => stream.startsWith(p));
+    // Foreign commits this follower has not read past yet (-1: it has not read at all).
+    let readForeign = -1;
     return (after: number, limit: number) => {
+      // Woken only by this store's own commits, none to a watched stream: nothing to read.
+      if (readForeign === foreignCommits) {
+        const through = skipUnwatched(after, watched);
+        if (through === lastLocal?.to) return { events: [], through };
+      }
+      readForeign = foreignCommits;
       const head = headStmt.get() as number;
       const events = (stmt.all(after, head, ...bounds, limit) as EventRow[]).map(toRecorded);
       return { events, through: events.length === limit ? events.at(-1)!.position : Math.max(head, after) };
@@ -105,12 +114,25 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   let foreignTimer: NodeJS.Timeout | undefined;
   let lastDataVersion = dataVersionStmt.get() as number;
   let commits = 0;
+  /** Commits noticed from elsewhere (other threads, other processes): what this store cannot describe. */
+  let foreignCommits = 0;
+  /**
+   * This store's recent commits, in position order: which streams each wrote. A filtered follower
+   * woken by them reads nothing when none is a stream it watches (the process managers, at every
+   * commit, would otherwise query SQLite for each one).
+   */
+  const LOCAL_COMMITS_KEPT = 256;
+  let localCommits: Array<{ from: number; to: number; streams: string[] }> = [];
+  let lastLocal: { from: number; to: number; streams: string[] } | undefined;
   // Store instances on the same file in other threads of this process (the relay runs in a
   // worker) are woken through this channel the moment a commit lands; other processes are
   // found by the data_version poll below.
   const channel = inMemory ? undefined : new BroadcastChannel(`edgeplane-sqlite:${resolve(opts.path)}`);
   if (channel) {
-    channel.onmessage = () => wakeSubscribers();
+    channel.onmessage = () => {
+      foreignCommits++;
+      wakeSubscribers();
+    };
     channel.unref();
   }
 
@@ -134,6 +156,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     queue = queue.slice(take);
     inFlight = writer().commit(group.map((p) => p.request)).then(
       (outcomes) => {
+        noteLocalCommit(group, outcomes);
         outcomes.forEach((o, i) => (o.ok ? group[i]!.resolve(o.value) : group[i]!.reject(reviveError(o.error))));
         afterCommit();
       },
@@ -145,9 +168,38 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
     );
   }
 
+  /** The positions a group stored (one transaction: contiguous) and the streams it stored them in. */
+  function noteLocalCommit(group: PendingAppend[], outcomes: AppendOutcome[]): void {
+    let from = Infinity;
+    let to = 0;
+    const streams: string[] = [];
+    outcomes.forEach((o, i) => {
+      if (!o.ok || !o.fresh) return;
+      from = Math.min(from, o.value.firstPosition ?? o.value.position);
+      to = Math.max(to, o.value.position);
+      streams.push(group[i]!.request.stream);
+    });
+    if (to === 0) return;
+    lastLocal = { from, to, streams };
+    localCommits.push(lastLocal);
+    if (localCommits.length > 2 * LOCAL_COMMITS_KEPT) localCommits = localCommits.slice(-LOCAL_COMMITS_KEPT);
+  }
+
+  /** How far past `after` this store's own commits go without a gap or a stream `watched` wants. */
+  function skipUnwatched(after: number, watched: (stream: string) => boolean): number {
+    let i = localCommits.length;
+    while (i > 0 && localCommits[i - 1]!.to > after) i--;
+    let through = after;
+    for (; i < localCommits.length; i++) {
+      const c = localCommits[i]!;
+      if (c.from !== through + 1 || c.streams.some(watched)) break;
+      through = c.to;
+    }
+    return through;
+  }
+
   function afterCommit(): void {
     inFlight = undefined;
-    lastDataVersion = dataVersionStmt.get() as number;
     wakeSubscribers();
     channel?.postMessage(0);
     // What queued during the commit goes at once: it has already waited one commit.
@@ -184,9 +236,12 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
         foreignTimer = undefined;
         return;
       }
+      // data_version also moves with this store's own commits (its writer is another connection):
+      // then followers read once for nothing, at most once per interval.
       const v = dataVersionStmt.get() as number;
       if (v !== lastDataVersion) {
         lastDataVersion = v;
+        foreignCommits++;
         wakeSubscribers();
       }
     }, foreignPollMs);

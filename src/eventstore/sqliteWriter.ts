@@ -18,7 +18,8 @@ export type SerializedError =
   | { kind: 'fenced'; key: string; token: number; current: number }
   | { kind: 'other'; message: string; code?: string };
 
-export type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; error: SerializedError };
+/** `fresh`: this append stored new events (not an idempotent replay, not only a fence). */
+export type AppendOutcome = { ok: true; value: AppendResult; fresh?: true } | { ok: false; error: SerializedError };
 
 /**
  * The writer's page cache (KiB; SQLite's default is 2 MiB). Event ids are random UUIDs, so their
@@ -115,13 +116,15 @@ export function createSqliteWriter(db: Database.Database): { commit(batch: Appen
     batch.map((req) => {
       const progress = { inserted: false };
       try {
-        return { ok: true, value: savepoints ? inSavepoint(req) : appendOne(req, progress) };
+        const value = savepoints ? inSavepoint(req, progress) : appendOne(req, progress);
+        return progress.inserted ? { ok: true, value, fresh: true } : { ok: true, value };
       } catch (error) {
-        if (progress.inserted) throw new PartialAppend();
+        // In a savepoint its inserts were rolled back with it: only this append failed.
+        if (progress.inserted && !savepoints) throw new PartialAppend();
         return { ok: false, error: serializeError(error) };
       }
     });
-  const inSavepoint = db.transaction((req: AppendRequest) => appendOne(req, { inserted: false }));
+  const inSavepoint = db.transaction((req: AppendRequest, progress: { inserted: boolean }) => appendOne(req, progress));
   const fast = db.transaction((batch: AppendRequest[]) => run(batch, false));
   const careful = db.transaction((batch: AppendRequest[]) => run(batch, true));
 

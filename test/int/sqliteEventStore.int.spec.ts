@@ -134,6 +134,42 @@ describe('sqlite event store specifics', () => {
     await store.close();
   });
 
+  it("a filtered follower gets every event it watches, in order, among commits it does not watch from its own store and from others on the file", async () => {
+    const path = file();
+    const own = getSqliteEventStore({ path, foreignPollMs: 50 });
+    const other = getSqliteEventStore({ path, foreignPollMs: 50 });
+    const abort = new AbortController();
+    const got: string[] = [];
+    let checkpoint = 0;
+    const loop = (async () => {
+      for await (const batch of own.subscribeAll({ signal: abort.signal, streamPrefixes: ['watched-'], onCheckpoint: (p) => (checkpoint = p) })) {
+        for (const e of batch) got.push(e.stream);
+      }
+    })();
+    const appends: Array<[typeof own, string]> = [
+      [own, 'other-1'],
+      [own, 'watched-1'],
+      [own, 'other-2'],
+      [other, 'other-3'],
+      [other, 'watched-2'],
+      [own, 'other-4'],
+      [other, 'other-5'],
+      [own, 'watched-3'],
+      [own, 'other-6'],
+    ];
+    for (const [store, stream] of appends) {
+      await store.append(stream, [ev('E')], 'no_stream');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const head = await own.headPosition();
+    await eventually(() => expect(checkpoint).toBe(head));
+    expect(got).toEqual(['watched-1', 'watched-2', 'watched-3']);
+    abort.abort();
+    await loop;
+    await other.close();
+    await own.close();
+  });
+
   it('sees appends made by another process on the same file', async () => {
     const path = file();
     const store = getSqliteEventStore({ path, foreignPollMs: 20 });
