@@ -173,9 +173,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
   async function startIntake(conn: NatsConnection, partition: number, token: number | undefined): Promise<void> {
     const consumer = await conn.jetstream().consumers.get(commandStream(partition), partitionConsumer(partition));
     const messages = await consumer.consume({ max_messages: 1024, threshold_messages: 256 });
-    // A count, not a set of promises: a Set that is emptied and refilled on every command makes
-    // V8 allocate a new hash table each time, each linked from the one before, and such a chain
-    // anchored in the old generation survives every scavenge until the next full collection.
+    // A count, not a set of promises emptied and refilled on every command (see NumberedQueue).
     const inFlight: PartitionIntake['inFlight'] = { count: 0, idle: [] };
     const settled = () => {
       if (--inFlight.count > 0 || inFlight.idle.length === 0) return;

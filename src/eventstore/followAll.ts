@@ -23,8 +23,7 @@ export async function* followAll(src: {
   batchWindowMs?: number;
 }): AsyncGenerator<RecordedEvent[]> {
   // One abort listener for the whole subscription, not one per wait: adding and removing the only
-  // listener churns the signal's listener map, and V8 links every hash table it replaces to the
-  // next one, a chain the young generation then copies on every scavenge.
+  // listener churns the signal's listener map (why that costs: see NumberedQueue).
   const { signal } = src;
   signal?.addEventListener('abort', src.wakeAll, { once: true });
   try {

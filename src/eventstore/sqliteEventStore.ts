@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import { workerUrl } from '../shared/workerUrl.js';
 import { SERIALIZED, activePrefixes, type AppendOptions, type AppendResult, type EventData, type EventStore, type ReadAllOptions, type ReadStreamOptions, type RecordedEvent, type SubscribeAllOptions } from './eventStore.js';
 import { followAll } from './followAll.js';
+import { NumberedQueue } from '../shared/numberedQueue.js';
 import { EVENT_COLUMNS, ensureSchema } from './sqliteSchema.js';
 import { createSqliteWriter, reviveError, type AppendOutcome, type AppendRequest, type SerializedError } from './sqliteWriter.js';
 
@@ -96,7 +97,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       // Woken only by this store's own commits, none to a watched stream: nothing to read.
       if (readForeign === foreignCommits) {
         const through = skipUnwatched(after, watched);
-        if (through === lastLocal?.to) return { events: [], through };
+        if (through === localCommits.at(-1)?.to) return { events: [], through };
       }
       readForeign = foreignCommits;
       const head = headStmt.get() as number;
@@ -109,7 +110,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
   let inFlight: Promise<void> | undefined;
   let sendScheduled = false;
   let closed = false;
-  // An array swapped on each wake, not a Set emptied and refilled: see followAll.
+  // An array swapped on each wake, not a Set emptied and refilled (see NumberedQueue).
   let waiters: Array<() => void> = [];
   let foreignTimer: NodeJS.Timeout | undefined;
   let lastDataVersion = dataVersionStmt.get() as number;
@@ -123,7 +124,6 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
    */
   const LOCAL_COMMITS_KEPT = 256;
   let localCommits: Array<{ from: number; to: number; streams: string[] }> = [];
-  let lastLocal: { from: number; to: number; streams: string[] } | undefined;
   // Store instances on the same file in other threads of this process (the relay runs in a
   // worker) are woken through this channel the moment a commit lands; other processes are
   // found by the data_version poll below.
@@ -180,8 +180,7 @@ export function getSqliteEventStore(opts: SqliteEventStoreOptions): EventStore {
       streams.push(group[i]!.request.stream);
     });
     if (to === 0) return;
-    lastLocal = { from, to, streams };
-    localCommits.push(lastLocal);
+    localCommits.push({ from, to, streams });
     if (localCommits.length > 2 * LOCAL_COMMITS_KEPT) localCommits = localCommits.slice(-LOCAL_COMMITS_KEPT);
   }
 
@@ -344,31 +343,24 @@ function threadCommitter(opts: SqliteEventStoreOptions): Committer {
   const checkpointer = new Worker(workerUrl(import.meta.url, 'sqliteCheckpointer'), { workerData: { path: opts.path, intervalMs: 200 } });
   checkpointer.unref();
   checkpointer.on('error', (err) => opts.logger?.error({ err }, 'WAL checkpointer failed'));
-  let seq = 0;
-  // The writer answers in the order it was asked (one thread, one message at a time): a queue,
-  // not a map that empties and refills on every commit (see followAll on V8's hash tables).
-  let pending: Array<{ seq: number; resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }> = [];
+  const pending = new NumberedQueue<{ resolve: (o: AppendOutcome[]) => void; reject: (e: unknown) => void }>();
   let crashed: unknown;
   writer.on('message', (m: { seq?: number; outcomes?: AppendOutcome[]; failed?: SerializedError }) => {
-    if (m.seq === undefined || pending[0]?.seq !== m.seq) return;
-    const p = pending.shift()!;
+    const p = m.seq === undefined ? undefined : pending.take(m.seq);
+    if (!p) return;
     if (m.outcomes) p.resolve(m.outcomes);
     else p.reject(reviveError(m.failed!));
   });
   writer.on('error', (err) => {
     crashed = err;
     opts.logger?.error({ err }, 'SQLite writer thread failed');
-    const failed = pending;
-    pending = [];
-    for (const p of failed) p.reject(err);
+    for (const p of pending.drain()) p.reject(err);
   });
   return {
     commit(batch) {
       if (crashed) return Promise.reject(crashed);
       return new Promise((resolve, reject) => {
-        const n = seq++;
-        pending.push({ seq: n, resolve, reject });
-        writer.postMessage({ seq: n, batch });
+        writer.postMessage({ seq: pending.add({ resolve, reject }), batch });
       });
     },
     async close() {

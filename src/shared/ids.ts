@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { createHash, randomUUID } from 'node:crypto';
 import { InvalidIdError } from './errors.js';
 
 /**
@@ -52,7 +51,7 @@ export function addressOfStream(stream: string): ActorAddress | undefined {
 }
 
 export function newId(): string {
-  return randomUUID();
+  return crypto.randomUUID();
 }
 
 const EVENT_ID_NAMESPACE = Buffer.from('6f1c2b1e9d3a4c58a1f0e3b7c2d4a5e6', 'hex');
@@ -72,7 +71,7 @@ export function deriveEventId(kind: string, id: string, commandId: string, index
   const hash =
     oneShotHash && name.length * 3 <= SCRATCH.length - EVENT_ID_NAMESPACE.length
       ? oneShotHash('sha1', SCRATCH.subarray(0, EVENT_ID_NAMESPACE.length + SCRATCH.write(name, EVENT_ID_NAMESPACE.length, 'utf8')), 'buffer')
-      : createHash('sha1').update(EVENT_ID_NAMESPACE).update(name).digest();
+      : crypto.createHash('sha1').update(EVENT_ID_NAMESPACE).update(name).digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const h = hash.toString('hex', 0, 16);
