@@ -59,22 +59,36 @@ interface Held {
 export const LEADER_KEY = 'leader';
 export const partitionKey = (p: number) => `partition.${p}`;
 const processKey = (id: string) => `process.${id}`;
+const partitionOfKey = (key: string) => (key.startsWith('partition.') ? Number(key.slice('partition.'.length)) : undefined);
 
 /**
  * One control-plane process's part in the cluster: it keeps its presence, campaigns for the leader
- * lease, and holds a fair share of the partition leases — all in one loop ticking at TTL/12.
+ * lease, and holds a fair share of the partition leases.
  *
- * - Renewal every TTL/3, conditional on the revision last written; a refused renewal, or the TTL
- *   (counted on the monotonic clock from when the renewal was sent) coming within TTL/4 of running
- *   out, gives the lease up at once: singletons stop / the partition is drained.
- * - A free key is taken with create-if-absent; a held one only when its holder is proven gone
- *   (its presence subject has no responders), with a write conditional on the holder's revision.
- * - Every process aims at ceil(P / members) partitions: it takes free ones up to that, and gives
- *   one back per tick above it, so a joining process gets its share without pausing the others.
+ * Two loops, so that nothing slow can starve a renewal:
+ * - **Renewals** are checked every TTL/12 and never wait on anything: each due lease gets one
+ *   conditional write in flight (every TTL/3); a refused renewal, or the TTL (counted on the
+ *   monotonic clock from when the last renewal was sent) coming within TTL/4 of running out, gives
+ *   the lease up at once.
+ * - **Campaign rounds** (one at a time, at most every TTL/12) read the keys and take what is due: a
+ *   free key with create-if-absent; a held one only when its holder is proven gone (its presence
+ *   subject has no responders), with a write conditional on the holder's revision. Every process
+ *   aims at ceil(P / members) partitions: it takes free ones up to that, and gives one back per
+ *   round above it, so a joining process gets its share without pausing the others.
+ *
+ * What a lease starts or stops — the singletons, a partition's consumer — can wait on the store (a
+ * paused peer holding its write lock stalls every writer up to the busy timeout). That work runs
+ * beside both loops: a key is not taken again until the work of its last tenure has finished.
  */
 export function startCluster(opts: ClusterOptions): Cluster {
   const { leases, presence, logger, processId, ttlMs } = opts;
   const held = new Map<string, Held>();
+  /** Keys whose tenure is starting (singletons, a partition's consumer): never rejects. */
+  const starting = new Map<string, Promise<void>>();
+  /** Keys given up whose tenure is still being wound down: never rejects. */
+  const releasing = new Map<string, Promise<void>>();
+  /** The renewal in flight per key: never rejects. */
+  const renewing = new Map<string, Promise<void>>();
   const tickMs = Math.max(50, Math.floor(ttlMs / 12));
   const renewEveryMs = ttlMs / 3;
   const marginMs = ttlMs / 4;
@@ -82,53 +96,88 @@ export function startCluster(opts: ClusterOptions): Cluster {
   let membersReadAt = -Infinity;
   let view: { leader: LeaseRecord | undefined; partitions: Map<number, LeaseRecord>; at: number } = { leader: undefined, partitions: new Map(), at: Date.now() };
   let stopped = false;
-  let running: Promise<void> = Promise.resolve();
+  let round: Promise<void> | undefined;
 
   const now = () => performance.now();
-  const hold = (record: LeaseRecord, sentAt: number) => held.set(record.key, { record, renewedAt: sentAt, deadline: sentAt + ttlMs - marginMs });
+  const renewed = (h: Held, record: LeaseRecord, sentAt: number) => Object.assign(h, { record, renewedAt: sentAt, deadline: sentAt + ttlMs - marginMs });
+  const hold = (record: LeaseRecord, sentAt: number) => {
+    const h = renewed({} as Held, record, sentAt);
+    held.set(record.key, h);
+    return h;
+  };
+  const busy = (key: string) => held.has(key) || releasing.has(key);
 
-  async function lose(key: string, reason: string): Promise<void> {
+  /** Stops holding `key` now; winds its tenure down in the background and, with `giveBack`, frees the key after. */
+  function lose(key: string, reason: string, o: { giveBack?: boolean } = {}): Promise<void> {
     const h = held.get(key);
-    if (!h) return;
+    if (!h) return releasing.get(key) ?? Promise.resolve();
     held.delete(key);
-    if (reason === 'process stopping') logger.info({ key, token: h.record.token }, 'lease given back');
+    if (o.giveBack) logger.info({ key, token: h.record.token, reason }, 'lease given back');
     else logger.warn({ key, token: h.record.token, reason }, 'lease lost');
-    // Bounded: the cluster loop must go on renewing and campaigning even if stopping hangs (its
-    // late writes are fenced anyway).
-    if (key === LEADER_KEY) await finishWithin(opts.leadership.lost(h.record.token, reason), ttlMs, 'stopping the singletons', logger);
-    else if (key.startsWith('partition.')) await finishWithin(opts.host.releasePartition(Number(key.slice(10))), ttlMs, `draining partition ${key.slice(10)}`, logger);
+    const partition = partitionOfKey(key);
+    const job = (async () => {
+      await starting.get(key);
+      // Bounded: a wind-down that hangs must not keep the key from ever being taken again (what
+      // it still writes late is fenced anyway).
+      if (key === LEADER_KEY) await finishWithin(opts.leadership.lost(h.record.token, reason), ttlMs, 'stopping the singletons', logger);
+      else if (partition !== undefined) await finishWithin(opts.host.releasePartition(partition), ttlMs, `draining partition ${partition}`, logger);
+      if (o.giveBack) {
+        await renewing.get(key);
+        await leases.release(key, h.record.revision).catch(() => undefined);
+      }
+    })().finally(() => releasing.delete(key));
+    releasing.set(key, job);
+    return job;
   }
 
-  async function renewAll(): Promise<void> {
-    await Promise.all(
-      [...held].map(async ([key, h]) => {
-        if (now() > h.deadline) return lose(key, 'lease about to expire unrenewed');
-        if (now() - h.renewedAt < renewEveryMs) return;
-        const sentAt = now();
-        try {
-          const next = await leases.replace(key, processId, h.record.token, h.record.revision);
-          if (!next) return lose(key, 'renewal refused: another process holds it');
-          if (held.get(key) === h) hold(next, sentAt);
-        } catch (err) {
-          logger.warn({ err, key }, 'lease renewal failed; retrying until its deadline');
-        }
+  /** Runs what a new tenure starts beside the loops; a failure gives the lease back. */
+  function begin(key: string, h: Held, work: () => Promise<void>, what: string): void {
+    const job = work().then(
+      () => true,
+      (err: unknown) => (logger.error({ err, key }, `${what} failed: giving the lease back`), false),
+    );
+    starting.set(
+      key,
+      job.then((ok) => {
+        starting.delete(key);
+        if (!ok && held.get(key) === h) void lose(key, `${what} failed`, { giveBack: true });
       }),
     );
   }
 
+  function renewDue(): void {
+    for (const [key, h] of held) {
+      if (now() > h.deadline) {
+        void lose(key, 'lease about to expire unrenewed');
+        continue;
+      }
+      if (renewing.has(key) || now() - h.renewedAt < renewEveryMs) continue;
+      const sentAt = now();
+      const renewal = leases.replace(key, processId, h.record.token, h.record.revision).then(
+        (next) => {
+          // Kept even when the key was given up meanwhile: its release needs the latest revision.
+          if (next) renewed(h, next, sentAt);
+          else if (held.get(key) === h) void lose(key, 'renewal refused: another process holds it');
+        },
+        (err: unknown) => logger.warn({ err, key }, 'lease renewal failed; retrying until its deadline'),
+      );
+      renewing.set(
+        key,
+        renewal.finally(() => renewing.delete(key)),
+      );
+    }
+  }
+
   /** Takes a key that is free, ours from an earlier run, or held by a process proven gone. */
-  async function take(key: string, current: LeaseRecord | undefined, gone: (holder: string) => Promise<boolean>): Promise<LeaseRecord | undefined> {
+  async function take(key: string, current: LeaseRecord | undefined, gone: (holder: string) => Promise<boolean>): Promise<Held | undefined> {
     const sentAt = now();
     let record: LeaseRecord | undefined;
     if (!current) record = await leases.create(key, processId);
     else if (current.holder === processId || (await gone(current.holder))) record = await leases.replace(key, processId, 'new', current.revision);
-    if (record) hold(record, sentAt);
-    return record;
+    return record && hold(record, sentAt);
   }
 
-  async function tick(): Promise<void> {
-    await renewAll();
-    if (stopped) return;
+  async function campaign(): Promise<void> {
     const goneCache = new Map<string, Promise<boolean>>();
     const gone = (holder: string) => {
       let p = goneCache.get(holder);
@@ -137,7 +186,7 @@ export function startCluster(opts: ClusterOptions): Cluster {
     };
 
     // Membership: our own key, renewed like a lease; the member list is read every TTL/3.
-    if (!held.has(processKey(processId))) await take(processKey(processId), await leases.read(processKey(processId)), async () => false);
+    if (!busy(processKey(processId))) await take(processKey(processId), await leases.read(processKey(processId)), async () => false);
     if (now() - membersReadAt > renewEveryMs) {
       // Listing keys runs an ordered consumer, which can stall on an overloaded server: keep the
       // last list rather than wait.
@@ -148,26 +197,13 @@ export function startCluster(opts: ClusterOptions): Cluster {
 
     // Leader.
     const leader = await leases.read(LEADER_KEY);
-    if (!held.has(LEADER_KEY)) {
+    if (!busy(LEADER_KEY) && !stopped) {
       const won = await take(LEADER_KEY, leader, gone);
       if (won) {
-        logger.info({ token: won.token }, 'leadership gained');
-        // Shown at once: starting the singletons may wait (e.g. on a store lock a paused peer holds).
-        view = { ...view, leader: won, at: Date.now() };
-        try {
-          await opts.leadership.gained(won.token);
-        } catch (err) {
-          logger.error({ err }, 'starting the singletons failed: giving leadership up');
-          held.delete(LEADER_KEY);
-          await opts.leadership.lost(won.token, 'start failed').catch(() => undefined);
-          await leases.release(LEADER_KEY, won.revision).catch(() => undefined);
-        }
+        logger.info({ token: won.record.token }, 'leadership gained');
+        begin(LEADER_KEY, won, () => opts.leadership.gained(won.record.token), 'starting the singletons');
       }
     }
-
-    // Shown before the partitions: taking one can wait on the store (a paused peer holding its
-    // write lock stalls every writer up to the busy timeout), and the leader must not look stale
-    // meanwhile.
     view = { ...view, leader: held.get(LEADER_KEY)?.record ?? leader, at: Date.now() };
 
     // Partitions.
@@ -178,48 +214,42 @@ export function startCluster(opts: ClusterOptions): Cluster {
     const gones = await Promise.all(members.map((m) => gone(m)));
     const live = members.filter((_, i) => !gones[i]);
     const target = Math.ceil(opts.partitions / Math.max(1, live.length));
-    const mine = () => [...held.keys()].filter((k) => k.startsWith('partition.')).length;
-    for (let p = 0; p < opts.partitions && mine() < target && !stopped; p++) {
+    const mine = () => [...held.keys()].filter((k) => partitionOfKey(k) !== undefined);
+    for (let p = 0; p < opts.partitions && mine().length < target && !stopped; p++) {
       const key = partitionKey(p);
-      if (held.has(key)) continue;
+      if (busy(key)) continue;
       const current = partitions.get(p);
       if (current && current.holder !== processId && !(await gone(current.holder))) continue;
       const won = await take(key, current, gone);
       if (!won) continue;
-      try {
-        await opts.host.acquirePartition(opts.nc, p, won.token);
-        partitions.set(p, won);
-        logger.info({ partition: p, token: won.token }, 'partition acquired');
-      } catch (err) {
-        logger.error({ err, partition: p }, 'could not start consuming a partition: giving it back');
-        held.delete(key);
-        await leases.release(key, won.revision).catch(() => undefined);
-      }
+      partitions.set(p, won.record);
+      begin(key, won, () => opts.host.acquirePartition(opts.nc, p, won.record.token), `starting partition ${p}'s consumer`);
     }
-    if (mine() > target) {
-      // One per tick, so a join moves partitions gradually and never pauses everything at once.
-      const key = [...held.keys()].filter((k) => k.startsWith('partition.')).sort().at(-1)!;
-      const h = held.get(key)!;
-      held.delete(key);
-      await opts.host.releasePartition(Number(key.slice(10)));
-      await leases.release(key, h.record.revision).catch(() => undefined);
-      partitions.delete(Number(key.slice(10)));
-      logger.info({ partition: Number(key.slice(10)), target }, 'partition handed back for a fair share');
+    // One per round, so a join moves partitions gradually and never pauses everything at once.
+    const surplus = mine().filter((k) => !starting.has(k)).sort().at(-1);
+    if (mine().length > target && surplus) {
+      void lose(surplus, `handed back for a fair share of ${target}`, { giveBack: true });
+      partitions.delete(partitionOfKey(surplus)!);
     }
     view = { leader: held.get(LEADER_KEY)?.record ?? (await leases.read(LEADER_KEY)), partitions, at: Date.now() };
   }
 
-  // A round that hangs (a request the server never answers) must not stop the next ones: each is
-  // given the TTL, then the loop goes on.
-  const round = async () => {
-    if (stopped) return;
-    if ((await within(tick().then(() => true), ttlMs)) === undefined) logger.warn({ ms: ttlMs }, 'cluster round did not finish in time; going on');
-  };
+  const campaignRound = (then: () => Promise<unknown> = async () => undefined) =>
+    campaign()
+      .then(then)
+      .then(
+        () => undefined,
+        (err: unknown) => logger.warn({ err }, 'cluster round failed'),
+      )
+      .finally(() => (round = undefined));
+  // The first round also waits for what it started: a process alone holds everything once ready.
+  const ready: Promise<void> = (round = campaignRound(() => Promise.all(starting.values())));
   const timer = setInterval(() => {
-    running = running.then(round).catch((err: unknown) => logger.warn({ err }, 'cluster tick failed'));
+    if (stopped) return;
+    renewDue();
+    // One round at a time; every await in it is bounded (KV and presence requests time out).
+    round ??= campaignRound();
   }, tickMs);
-  running = running.then(tick).catch((err: unknown) => logger.warn({ err }, 'cluster tick failed'));
-  const ready = running;
 
   return {
     ready,
@@ -258,13 +288,12 @@ export function startCluster(opts: ClusterOptions): Cluster {
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running;
+      await round;
+      await Promise.all(starting.values());
+      // The singletons first: they stop writing before the partitions drain.
       const order = [...held.keys()].sort((a, b) => (a === LEADER_KEY ? -1 : b === LEADER_KEY ? 1 : 0));
-      for (const key of order) {
-        const h = held.get(key)!;
-        await lose(key, 'process stopping');
-        await leases.release(key, h.record.revision).catch(() => undefined);
-      }
+      for (const key of order) await lose(key, 'process stopping', { giveBack: true });
+      await Promise.all(releasing.values());
       presence.stop();
     },
   };

@@ -49,23 +49,27 @@ async function portIsFree(port: number, host: string): Promise<boolean> {
 
 /**
  * Runs Debian's `nats-server` with JetStream as a child process: the embedded default of
- * `edgeplane start` and the real broker of every test.
+ * `edgeplane start` and the real broker of every test. `pickPort` chooses the port when none is
+ * given (or the given one is taken).
  */
-export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServerHandle> {
+export async function startNatsServer(opts: NatsServerOptions, pickPort: (host: string) => Promise<number> = freePort): Promise<NatsServerHandle> {
   const host = opts.host ?? '127.0.0.1';
-  const port = opts.port && (await portIsFree(opts.port, host)) ? opts.port : await freePort(host);
+  const asked = opts.port && (await portIsFree(opts.port, host)) ? opts.port : undefined;
+  let port = asked ?? (await pickPort(host));
   mkdirSync(opts.dataDir, { recursive: true });
   const confPath = join(opts.dataDir, 'nats-server.conf');
-  writeFileSync(
-    confPath,
-    [
-      `host: "${host}"`,
-      `port: ${port}`,
-      'max_payload: 1MB',
-      `jetstream { store_dir: "${join(opts.dataDir, 'jetstream')}" }`,
-      opts.extraConfig ?? '',
-    ].join('\n'),
-  );
+  const writeConfig = () =>
+    writeFileSync(
+      confPath,
+      [
+        `host: "${host}"`,
+        `port: ${port}`,
+        'max_payload: 1MB',
+        `jetstream { store_dir: "${join(opts.dataDir, 'jetstream')}" }`,
+        opts.extraConfig ?? '',
+      ].join('\n'),
+    );
+  writeConfig();
 
   let child: ChildProcess | undefined;
   const launch = async () => {
@@ -108,7 +112,19 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
     });
   };
 
-  await launch();
+  // A port found free can be taken by another process before the server binds it: one we picked
+  // ourselves is picked again (a restart keeps its port, whatever happens).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (asked !== undefined || attempt === 3 || !/address already in use/i.test(String((err as Error).message))) throw err;
+      opts.logger?.warn({ port }, 'the free port was taken before nats-server bound it; picking another');
+      port = await pickPort(host);
+      writeConfig();
+    }
+  }
   const handle: NatsServerHandle = {
     url: `nats://${host}:${port}`,
     port,

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ClusterStatus } from '../../src/cluster/cluster.js';
@@ -33,6 +34,7 @@ describe('cluster: leader election and actor placement across processes', () => 
     procs.set(id, p);
     return p;
   }
+  const logTail = (id: string, lines = 60) => readFileSync(procs.get(id)!.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   const dataDirOf = (id: string) => dirs.find((d) => d.path.includes(`ep-${id}-`))!.path;
   const alive = () => [...procs].filter(([, p]) => p.child.exitCode === null && p.child.signalCode === null);
   async function status(id: string): Promise<ClusterStatus> {
@@ -249,11 +251,13 @@ describe('cluster: leader election and actor placement across processes', () => 
     const during = await eventually(
       async () => {
         const s = await status(viewer);
-        if (!s.leader || s.leader.processId === victim) throw new Error('old leader still holds the lease');
+        if (!s.leader || s.leader.processId === victim) throw new Error(`no new leader yet in ${viewer}'s view: ${JSON.stringify(s.leader)}`);
         return s;
       },
       { timeoutMs: TTL + 5000, intervalMs: 100 },
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- ${viewer}'s log, last lines ---\n${logTail(viewer)}`);
+    });
     await new Promise((r) => setTimeout(r, 500));
     procs.get(victim)!.child.kill('SIGCONT');
     // It notices its lease ran out, stops its singletons, and rejoins as a follower.
