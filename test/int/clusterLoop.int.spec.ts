@@ -87,8 +87,9 @@ describe('cluster loop: renewals and campaigns do not wait on what a lease start
 
     // The leader lease is taken as soon as the paused holder's runs out, not after the partitions.
     await eventually(() => expect(b.cluster.status().leader?.processId).toBe('b'), { timeoutMs: 3 * TTL, intervalMs: 20 });
+    // Its lease runs out at TTL; waiting on a start (2.5 TTLs) would show here.
     const tookOverAfter = performance.now() - startedAt;
-    expect(tookOverAfter).toBeLessThan(TTL + 1000);
+    expect(tookOverAfter).toBeLessThan(TTL + 2000);
     expect(b.gained).toHaveLength(1);
 
     // The partitions were taken too, and their consumers are still starting.
