@@ -152,7 +152,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     partitions: config.partitions,
     logger: logger.child({ component: 'actor-host' }),
     enrich: interactionRolesEnricher((kind, id) => host.inspect(kind, id)),
-    onPartitionLost: (partition) => cluster.partitionLost(partition),
+    onPartitionLost: (partition, token) => cluster.partitionLost(partition, token),
   });
   const dispatch = createCommandRouter(host, bus);
 

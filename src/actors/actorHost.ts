@@ -1,7 +1,7 @@
 import type { ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import type { EventStore, Fence } from '../eventstore/eventStore.js';
 import type { SnapshotStore } from '../eventstore/snapshotStore.js';
-import { InvalidIdError, WrongPartitionError, toErrorBody, type ErrorBody, type FencedError } from '../shared/errors.js';
+import { InvalidIdError, LeaseLostError, WrongPartitionError, toErrorBody, type ErrorBody, type FencedError } from '../shared/errors.js';
 import { DEFAULT_PARTITIONS, partitionOf } from '../shared/partition.js';
 import { resetPartitionConsumer } from '../transport/jetstreamSetup.js';
 import { validateId, validateKind } from '../shared/ids.js';
@@ -26,8 +26,8 @@ export interface ActorHostOptions {
   enrich?: (kind: string, id: string, request: CommandRequest) => CommandRequest | Promise<CommandRequest>;
   /** Actor partitions (a cluster-wide constant; default 16). */
   partitions?: number;
-  /** Told when the store says another process now holds one of ours. */
-  onPartitionLost?: (partition: number) => void;
+  /** Told when the store says another process now holds one of ours (the tenure's token). */
+  onPartitionLost?: (partition: number, token: number) => void;
 }
 
 export interface ActorHost {
@@ -44,7 +44,7 @@ export interface ActorHost {
    * Takes a partition under a lease: records its token with the store (so the previous holder's
    * appends are refused from now on), starts its consumer afresh and consumes it.
    */
-  acquirePartition(nc: NatsConnection, partition: number, token: number): Promise<void>;
+  acquirePartition(nc: NatsConnection, partition: number, token: number, stillHeld?: () => boolean): Promise<void>;
   /** Stops consuming a partition, waits for its commands in flight, and forgets its actors. */
   releasePartition(partition: number): Promise<void>;
   /** Partitions consumed here, or 'all' (unpartitioned). */
@@ -83,7 +83,8 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
       // Only when the refused token is the one this process consumes under now: an append still in
       // flight from an earlier tenure of ours is refused by our own newer token, which is no loss.
       const held = consumers.get(partition);
-      if (held && held.token !== undefined && held.token <= err.token) void releasePartition(partition).then(() => opts.onPartitionLost?.(partition));
+      const token = held?.token;
+      if (token !== undefined && token <= err.token) void releasePartition(partition).then(() => opts.onPartitionLost?.(partition, token));
     },
     metrics: { commands: 0, rejections: 0, appends: 0, eventsAppended: 0, appendSeconds: 0, fenced: 0 } as HostMetrics,
   };
@@ -97,6 +98,8 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     intake: Promise<void>;
     /** Its messages being handled, and whoever waits for none to be. */
     inFlight: { count: number; idle: Array<() => void> };
+    /** Set once its release has begun; settles when the partition is no longer consumed. */
+    released?: Promise<void>;
   }
   const consumers = new Map<number, PartitionIntake>();
   let processedMessages = 0;
@@ -193,15 +196,19 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
     consumers.set(partition, { partition, token, messages, intake, inFlight });
   }
 
-  async function releasePartition(partition: number): Promise<void> {
+  /** One release per partition at a time: a second caller waits for the same one. */
+  function releasePartition(partition: number): Promise<void> {
     const held = consumers.get(partition);
-    if (!held) return;
-    // With nats 2.29 against server 2.9, stop() ends the iterator (close() can hang).
-    held.messages.stop();
-    await held.intake;
-    if (held.inFlight.count > 0) await new Promise<void>((r) => held.inFlight.idle.push(r));
-    consumers.delete(partition);
-    forgetActors(partition);
+    if (!held) return Promise.resolve();
+    held.released ??= (async () => {
+      // With nats 2.29 against server 2.9, stop() ends the iterator (close() can hang).
+      held.messages.stop();
+      await held.intake;
+      if (held.inFlight.count > 0) await new Promise<void>((r) => held.inFlight.idle.push(r));
+      consumers.delete(partition);
+      forgetActors(partition);
+    })();
+    return held.released;
   }
 
   /** Cached state of a partition's actors may be stale once another process has written them. */
@@ -236,13 +243,23 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
       for (let p = 0; p < partitionCount; p++) await startIntake(conn, p, undefined);
     },
 
-    async acquirePartition(conn, partition, token) {
+    async acquirePartition(conn, partition, token, stillHeld = () => true) {
       nc = conn;
       mode = 'leased';
+      // An earlier tenure still draining finishes first.
+      await consumers.get(partition)?.released;
       if (consumers.has(partition)) return;
+      // Each step with effects others see runs only while the lease is still ours: a start that
+      // outlives its lease must not reset the consumer a newer holder already uses.
+      const step = () => {
+        if (!stillHeld()) throw new LeaseLostError(`partition.${partition}`, token);
+      };
+      step();
       await store.raiseFence({ key: `partition.${partition}`, token });
       forgetActors(partition);
+      step();
       await resetPartitionConsumer(await conn.jetstreamManager(), partition);
+      step();
       await startIntake(conn, partition, token);
     },
 

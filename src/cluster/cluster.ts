@@ -6,7 +6,8 @@ import type { Presence } from './presence.js';
 
 /** What the cluster needs of the actor host: take and give up partitions. */
 export interface PartitionHost {
-  acquirePartition(nc: NatsConnection, partition: number, token: number): Promise<void>;
+  /** Stops (throwing) before any step with effects once `stillHeld` says the lease is gone. */
+  acquirePartition(nc: NatsConnection, partition: number, token: number, stillHeld: () => boolean): Promise<void>;
   releasePartition(partition: number): Promise<void>;
 }
 
@@ -44,7 +45,7 @@ export interface Cluster {
   readonly leaderToken: number | undefined;
   status(): ClusterStatus;
   /** The host found (through a fenced append) that a newer holder has this partition: stop holding it. */
-  partitionLost(partition: number): void;
+  partitionLost(partition: number, token: number): void;
   /** Gives every lease up (singletons stopped, partitions drained) so survivors take over at once. */
   stop(): Promise<void>;
 }
@@ -54,6 +55,8 @@ interface Held {
   renewedAt: number;
   /** Monotonic time after which this process no longer trusts that it holds the lease. */
   deadline: number;
+  /** Set while it is being given back: still held and renewed, no longer counted or used. */
+  leaving?: Promise<void>;
 }
 
 export const LEADER_KEY = 'leader';
@@ -107,42 +110,70 @@ export function startCluster(opts: ClusterOptions): Cluster {
   };
   const busy = (key: string) => held.has(key) || releasing.has(key);
 
-  /** Stops holding `key` now; winds its tenure down in the background and, with `giveBack`, frees the key after. */
+  /**
+   * Ends this process's tenure of `key` and winds down what it started (the singletons stop, the
+   * partition drains); the key is busy — not taken again here — until that has finished.
+   * - Lost (refused renewal, deadline): not ours any more, so forgotten at once.
+   * - Given back (`giveBack`: a fair share, a failed start, stopping): still ours, so renewed
+   *   while it winds down, then freed for the others. A wind-down longer than a TTL frees it then
+   *   anyway (what it still writes late is fenced) and goes on.
+   */
   function lose(key: string, reason: string, o: { giveBack?: boolean } = {}): Promise<void> {
     const h = held.get(key);
     if (!h) return releasing.get(key) ?? Promise.resolve();
-    held.delete(key);
+    if (h.leaving) {
+      // Already being given back; lost, it just stops being renewed.
+      if (!o.giveBack) {
+        held.delete(key);
+        logger.warn({ key, token: h.record.token, reason }, 'lease lost while being given back');
+      }
+      return h.leaving;
+    }
     if (o.giveBack) logger.info({ key, token: h.record.token, reason }, 'lease given back');
-    else logger.warn({ key, token: h.record.token, reason }, 'lease lost');
+    else {
+      held.delete(key);
+      logger.warn({ key, token: h.record.token, reason }, 'lease lost');
+    }
     const partition = partitionOfKey(key);
     const job = (async () => {
       await starting.get(key);
-      // Bounded: a wind-down that hangs must not keep the key from ever being taken again (what
-      // it still writes late is fenced anyway).
-      if (key === LEADER_KEY) await finishWithin(opts.leadership.lost(h.record.token, reason), ttlMs, 'stopping the singletons', logger);
-      else if (partition !== undefined) await finishWithin(opts.host.releasePartition(partition), ttlMs, `draining partition ${partition}`, logger);
+      const windDown = (key === LEADER_KEY ? opts.leadership.lost(h.record.token, reason) : partition !== undefined ? opts.host.releasePartition(partition) : Promise.resolve()).then(
+        () => undefined,
+        (err: unknown) => logger.warn({ err, key }, 'winding a tenure down failed'),
+      );
+      if ((await within(windDown.then(() => true), ttlMs)) === undefined) logger.warn({ key, ms: ttlMs }, 'still winding down after a TTL; the key is freed for the others now');
       if (o.giveBack) {
+        if (held.get(key) === h) held.delete(key);
         await renewing.get(key);
         await leases.release(key, h.record.revision).catch(() => undefined);
       }
-    })().finally(() => releasing.delete(key));
+      await windDown;
+    })().finally(() => {
+      if (releasing.get(key) === job) releasing.delete(key);
+    });
     releasing.set(key, job);
+    if (o.giveBack) h.leaving = job;
     return job;
   }
 
   /** Runs what a new tenure starts beside the loops; a failure gives the lease back. */
-  function begin(key: string, h: Held, work: () => Promise<void>, what: string): void {
-    const job = work().then(
-      () => true,
-      (err: unknown) => (logger.error({ err, key }, `${what} failed: giving the lease back`), false),
-    );
-    starting.set(
-      key,
-      job.then((ok) => {
-        starting.delete(key);
-        if (!ok && held.get(key) === h) void lose(key, `${what} failed`, { giveBack: true });
-      }),
-    );
+  function begin(key: string, h: Held, work: (stillHeld: () => boolean) => Promise<void>, what: string): void {
+    const stillHeld = () => held.get(key) === h && !h.leaving;
+    const job = Promise.resolve()
+      .then(() => work(stillHeld))
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (stillHeld()) logger.error({ err, key }, `${what} failed: giving the lease back`);
+          else logger.info({ key }, `${what} abandoned: the lease is no longer held`);
+          return false;
+        },
+      );
+    const started = job.then((ok) => {
+      if (starting.get(key) === started) starting.delete(key);
+      if (!ok && stillHeld()) void lose(key, `${what} failed`, { giveBack: true });
+    });
+    starting.set(key, started);
   }
 
   function renewDue(): void {
@@ -214,7 +245,7 @@ export function startCluster(opts: ClusterOptions): Cluster {
     const gones = await Promise.all(members.map((m) => gone(m)));
     const live = members.filter((_, i) => !gones[i]);
     const target = Math.ceil(opts.partitions / Math.max(1, live.length));
-    const mine = () => [...held.keys()].filter((k) => partitionOfKey(k) !== undefined);
+    const mine = () => [...held].filter(([k, h]) => partitionOfKey(k) !== undefined && !h.leaving).map(([k]) => k);
     for (let p = 0; p < opts.partitions && mine().length < target && !stopped; p++) {
       const key = partitionKey(p);
       if (busy(key)) continue;
@@ -223,10 +254,13 @@ export function startCluster(opts: ClusterOptions): Cluster {
       const won = await take(key, current, gone);
       if (!won) continue;
       partitions.set(p, won.record);
-      begin(key, won, () => opts.host.acquirePartition(opts.nc, p, won.record.token), `starting partition ${p}'s consumer`);
+      begin(key, won, (stillHeld) => opts.host.acquirePartition(opts.nc, p, won.record.token, stillHeld), `starting partition ${p}'s consumer`);
     }
     // One per round, so a join moves partitions gradually and never pauses everything at once.
-    const surplus = mine().filter((k) => !starting.has(k)).sort().at(-1);
+    const surplus = mine()
+      .filter((k) => !starting.has(k))
+      .sort((a, b) => partitionOfKey(a)! - partitionOfKey(b)!)
+      .at(-1);
     if (mine().length > target && surplus) {
       void lose(surplus, `handed back for a fair share of ${target}`, { giveBack: true });
       partitions.delete(partitionOfKey(surplus)!);
@@ -234,27 +268,24 @@ export function startCluster(opts: ClusterOptions): Cluster {
     view = { leader: held.get(LEADER_KEY)?.record ?? (await leases.read(LEADER_KEY)), partitions, at: Date.now() };
   }
 
-  const campaignRound = (then: () => Promise<unknown> = async () => undefined) =>
+  const campaignRound = () =>
     campaign()
-      .then(then)
-      .then(
-        () => undefined,
-        (err: unknown) => logger.warn({ err }, 'cluster round failed'),
-      )
+      .catch((err: unknown) => logger.warn({ err }, 'cluster round failed'))
       .finally(() => (round = undefined));
-  // The first round also waits for what it started: a process alone holds everything once ready.
-  const ready: Promise<void> = (round = campaignRound(() => Promise.all(starting.values())));
+  round = campaignRound();
+  // Ready once the first round's starts have finished too: a process alone holds everything then.
+  const ready = round.then(() => Promise.all(starting.values())).then(() => undefined);
   const timer = setInterval(() => {
-    if (stopped) return;
     renewDue();
     // One round at a time; every await in it is bounded (KV and presence requests time out).
-    round ??= campaignRound();
+    if (!stopped) round ??= campaignRound();
   }, tickMs);
 
   return {
     ready,
     get isLeader() {
-      return held.has(LEADER_KEY);
+      const h = held.get(LEADER_KEY);
+      return h !== undefined && !h.leaving;
     },
     get leaderToken() {
       return held.get(LEADER_KEY)?.record.token;
@@ -282,18 +313,22 @@ export function startCluster(opts: ClusterOptions): Cluster {
         })),
       };
     },
-    partitionLost(partition) {
-      if (held.delete(partitionKey(partition))) logger.warn({ partition }, 'partition lost: a newer holder wrote to it');
+    partitionLost(partition, token) {
+      const key = partitionKey(partition);
+      if (held.get(key)?.record.token !== token) return;
+      held.delete(key);
+      logger.warn({ partition, token }, 'partition lost: a newer holder wrote to it');
     },
     async stop() {
       stopped = true;
-      clearInterval(timer);
       await round;
       await Promise.all(starting.values());
+      // Renewed all along (the timer runs until the end), so no peer takes a key while it drains.
       // The singletons first: they stop writing before the partitions drain.
-      const order = [...held.keys()].sort((a, b) => (a === LEADER_KEY ? -1 : b === LEADER_KEY ? 1 : 0));
-      for (const key of order) await lose(key, 'process stopping', { giveBack: true });
+      await lose(LEADER_KEY, 'process stopping', { giveBack: true });
+      await Promise.all([...held.keys()].map((key) => lose(key, 'process stopping', { giveBack: true })));
       await Promise.all(releasing.values());
+      clearInterval(timer);
       presence.stop();
     },
   };

@@ -137,6 +137,13 @@ export class FencedError extends EdgeplaneError {
   }
 }
 
+/** A lease ran out (or was given up) while what it starts was still starting: the start stops. */
+export class LeaseLostError extends EdgeplaneError {
+  constructor(readonly key: string, readonly token: number) {
+    super('ERR_LEASE_LOST', `the lease ${key} (token ${token}) is no longer held; its start was abandoned`, { key, token });
+  }
+}
+
 /** A command reached a process that does not hold its actor's partition (it moved): send it again. */
 export class NotPartitionOwnerError extends EdgeplaneError {
   constructor(readonly partition: number) {
