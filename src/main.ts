@@ -32,7 +32,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { loadApiKeys } from './api/auth.js';
-import { ConfigError } from './shared/errors.js';
+import { ConfigError, LeaseLostError } from './shared/errors.js';
 import { createMqttBridgeSlot, embeddedMqttConfig, type MqttBridge } from './mqtt/index.js';
 
 export interface ControlPlane {
@@ -213,6 +213,7 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
 
   // Leadership goes on the process's `node` actor when this control plane has that kind.
   const recordsLeadership = registry.kinds().includes('node');
+  let leadershipRecorded: Promise<void> = Promise.resolve();
   // Leases and presence on their own connection: renewals must not queue behind a flood of
   // command acknowledgements on the main one.
   const clusterNc = await connectNats({ servers: natsUrl, name: `edgeplane-${config.processId}-cluster`, user: config.natsUser, pass: config.natsPass, logger: logger.child({ component: 'nats-cluster' }) });
@@ -227,15 +228,17 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
     presence: startPresence(clusterNc, config.processId),
     logger: logger.child({ component: 'cluster', processId: config.processId }),
     leadership: {
-      async gained(token) {
+      async gained(token, stillHeld) {
         // From now on the store refuses anything the previous leader still tries to write.
         await store.raiseFence({ key: 'leader', token });
+        // The fence can wait on the store's lock longer than the lease lasts.
+        if (!stillHeld()) throw new LeaseLostError('leader', token);
         startSingletons(token);
-        if (recordsLeadership) recordLeadership(dispatch, config.processId, { gained: token }, logger);
+        if (recordsLeadership) leadershipRecorded = recordLeadership(dispatch, config.processId, { gained: token }, logger);
       },
       async lost(token, reason) {
         await stopSingletons();
-        if (recordsLeadership) recordLeadership(dispatch, config.processId, { lost: token, reason }, logger);
+        if (recordsLeadership) leadershipRecorded = recordLeadership(dispatch, config.processId, { lost: token, reason }, logger);
       },
     },
   });
@@ -290,9 +293,13 @@ export async function startControlPlane(config: ControlPlaneConfig, deciders: re
         await step('closing the API', api?.close() ?? Promise.resolve(), 5000);
         stopHeartbeat();
         // Gives the leases back (singletons stopped, partitions drained) so survivors take over at once.
-        await step('giving the leases back', cluster.stop());
+        // A leader drains, then gives its partitions back: up to a TTL each, in parallel.
+        await step('giving the leases back', cluster.stop(), 2 * config.leaseTtlMs + 10_000);
         await step('stopping the singletons', stopSingletons());
+        await step('recording the leadership change', leadershipRecorded, 5000);
         await step('stopping the actor host', host.stop());
+        // The read models then hold everything this process stored.
+        await step('folding what was stored into the read models', store.headPosition().then((head) => projections.waitFor(head, 5000)), 5000);
         await step('stopping the projections', projections.stop());
         processDb.close();
         publisher.close();

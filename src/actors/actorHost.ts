@@ -84,7 +84,12 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
       // flight from an earlier tenure of ours is refused by our own newer token, which is no loss.
       const held = consumers.get(partition);
       const token = held?.token;
-      if (token !== undefined && token <= err.token) void releasePartition(partition).then(() => opts.onPartitionLost?.(partition, token));
+      if (token !== undefined && token <= err.token) {
+        releasePartition(partition).then(
+          () => opts.onPartitionLost?.(partition, token),
+          (e: unknown) => logger.error({ err: e, partition }, 'releasing a fenced partition failed'),
+        );
+      }
     },
     metrics: { commands: 0, rejections: 0, appends: 0, eventsAppended: 0, appendSeconds: 0, fenced: 0 } as HostMetrics,
   };
@@ -192,7 +197,7 @@ export function createActorHost(opts: ActorHostOptions): ActorHost {
           settled();
         });
       }
-    })();
+    })().catch((err: unknown) => logger.error({ err, partition }, 'the partition consumer ended with an error'));
     consumers.set(partition, { partition, token, messages, intake, inFlight });
   }
 

@@ -12,8 +12,11 @@ export interface PartitionHost {
 }
 
 export interface Leadership {
-  /** Runs the singletons under `token`; the lease is given up again if this throws. */
-  gained(token: number): Promise<void>;
+  /**
+   * Runs the singletons under `token`; the lease is given up again if this throws. It should
+   * check `stillHeld` after any wait, before starting anything.
+   */
+  gained(token: number, stillHeld: () => boolean): Promise<void>;
   /** Stops them; must finish well inside the TTL's margin. */
   lost(token: number, reason: string): Promise<void>;
 }
@@ -158,7 +161,8 @@ export function startCluster(opts: ClusterOptions): Cluster {
 
   /** Runs what a new tenure starts beside the loops; a failure gives the lease back. */
   function begin(key: string, h: Held, work: (stillHeld: () => boolean) => Promise<void>, what: string): void {
-    const stillHeld = () => held.get(key) === h && !h.leaving;
+    // The deadline too: renewDue notices it only at its next tick.
+    const stillHeld = () => held.get(key) === h && !h.leaving && now() <= h.deadline;
     const job = Promise.resolve()
       .then(() => work(stillHeld))
       .then(
@@ -232,7 +236,7 @@ export function startCluster(opts: ClusterOptions): Cluster {
       const won = await take(LEADER_KEY, leader, gone);
       if (won) {
         logger.info({ token: won.record.token }, 'leadership gained');
-        begin(LEADER_KEY, won, () => opts.leadership.gained(won.record.token), 'starting the singletons');
+        begin(LEADER_KEY, won, (stillHeld) => opts.leadership.gained(won.record.token, stillHeld), 'starting the singletons');
       }
     }
     view = { ...view, leader: held.get(LEADER_KEY)?.record ?? leader, at: Date.now() };
@@ -280,6 +284,8 @@ export function startCluster(opts: ClusterOptions): Cluster {
     // One round at a time; every await in it is bounded (KV and presence requests time out).
     if (!stopped) round ??= campaignRound();
   }, tickMs);
+  // Never what keeps the process alive (a stop abandoned half-way must not hang its exit).
+  timer.unref();
 
   return {
     ready,
@@ -321,15 +327,18 @@ export function startCluster(opts: ClusterOptions): Cluster {
     },
     async stop() {
       stopped = true;
-      await round;
-      await Promise.all(starting.values());
-      // Renewed all along (the timer runs until the end), so no peer takes a key while it drains.
-      // The singletons first: they stop writing before the partitions drain.
-      await lose(LEADER_KEY, 'process stopping', { giveBack: true });
-      await Promise.all([...held.keys()].map((key) => lose(key, 'process stopping', { giveBack: true })));
-      await Promise.all(releasing.values());
-      clearInterval(timer);
-      presence.stop();
+      try {
+        await round;
+        await Promise.all(starting.values());
+        // Renewed all along (the timer runs until the end), so no peer takes a key while it drains.
+        // The singletons first: they stop writing before the partitions drain.
+        await lose(LEADER_KEY, 'process stopping', { giveBack: true });
+        await Promise.all([...held.keys()].map((key) => lose(key, 'process stopping', { giveBack: true })));
+        await Promise.all(releasing.values());
+      } finally {
+        clearInterval(timer);
+        presence.stop();
+      }
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.js';
  * control-plane node the first time. Recorded in the background: the node actor may live in a
  * partition this process does not hold yet, and the cluster loop must not wait for it.
  */
-export function recordLeadership(dispatch: Dispatch, processId: string, change: { gained: number } | { lost: number; reason: string }, logger: Logger): void {
+export function recordLeadership(dispatch: Dispatch, processId: string, change: { gained: number } | { lost: number; reason: string }, logger: Logger): Promise<void> {
   const at = new Date().toISOString();
   const commands = [
     {
@@ -22,7 +22,8 @@ export function recordLeadership(dispatch: Dispatch, processId: string, change: 
         ]
       : [{ id: `unlead-${processId}-${change.lost}`, type: 'ReleaseLeadership', data: { term: change.lost, at } }]),
   ];
-  void (async () => {
+  /** Settles (never rejects) once recorded or refused; a process stopping waits for it. */
+  return (async () => {
     const results = await dispatch('node', processId, commands.map((c) => ({ ...c, correlationId: newId() })), { withEvents: false });
     const failed = results.filter((r) => !r.ok && !['ERR_NODE_ALREADY_REGISTERED'].includes(r.error.code));
     if (failed.length > 0) logger.warn({ processId, change, failed }, 'leadership change not recorded on the node actor');

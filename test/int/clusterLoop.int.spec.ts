@@ -55,7 +55,7 @@ describe('cluster loop: renewals and campaigns do not wait on what a lease start
     await nats.cleanup();
   });
 
-  function join(processId: string, host: PartitionHost, o: { lostMs?: number; log?: string[] } = {}) {
+  function join(processId: string, host: PartitionHost, o: { lostMs?: number; gainedMs?: number; log?: string[] } = {}) {
     const lost: string[] = [];
     const gained: number[] = [];
     const log = o.log ?? [];
@@ -69,7 +69,9 @@ describe('cluster loop: renewals and campaigns do not wait on what a lease start
       presence: startPresence(nc, processId),
       logger,
       leadership: {
-        async gained(token) {
+        async gained(token, stillHeld) {
+          await new Promise((r) => setTimeout(r, o.gainedMs ?? 0));
+          if (!stillHeld()) throw new Error('lease gone');
           gained.push(token);
           log.push('gained');
         },
@@ -213,5 +215,22 @@ describe('cluster loop: renewals and campaigns do not wait on what a lease start
     expect(seen.filter((s) => !s.drained && s.holder !== 'f')).toEqual([]);
     for (let p = 0; p < PARTITIONS; p++) expect(await leases.read(partitionKey(p))).toBeUndefined();
     expect(log.filter((l) => l.startsWith('drained'))).toHaveLength(PARTITIONS);
+  });
+
+  it('a leader start that outlives its lease is abandoned: the singletons never start under it', async () => {
+    const log: string[] = [];
+    const g = join('g', slowHost(0).host, { gainedMs: 1.5 * TTL, log });
+    // Its singletons are still starting when a newer holder takes the lease.
+    await eventually(async () => expect((await leases.read(LEADER_KEY))?.holder).toBe('g'), { timeoutMs: 3 * TTL });
+    const first = (await leases.read(LEADER_KEY))!.token;
+    pausedHolder();
+    await steal(LEADER_KEY);
+    // Once the paused holder's lease runs out, g leads again under a newer token.
+    await eventually(() => expect(g.gained).toHaveLength(1), { timeoutMs: 8 * TTL, intervalMs: 50 });
+    expect(g.gained[0]).toBeGreaterThan(first);
+    // The first start was abandoned, then wound down before the second began.
+    expect(log.filter((l) => l === 'gained')).toHaveLength(1);
+    expect(log.indexOf('lost')).toBeGreaterThan(-1);
+    expect(log.indexOf('lost')).toBeLessThan(log.indexOf('gained'));
   });
 });
