@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { finishWithin, within } from '../shared/deadline.js';
+import { within } from '../shared/deadline.js';
 import type { Logger } from '../shared/logger.js';
 import type { LeaseRecord, LeaseStore } from './leaseStore.js';
 import type { Presence } from './presence.js';
@@ -58,8 +58,8 @@ interface Held {
   renewedAt: number;
   /** Monotonic time after which this process no longer trusts that it holds the lease. */
   deadline: number;
-  /** Set while it is being given back: still held and renewed, no longer counted or used. */
-  leaving?: Promise<void>;
+  /** Being given back (its wind-down is in `releasing`): still held and renewed, no longer counted or used. */
+  leaving?: true;
 }
 
 export const LEADER_KEY = 'leader';
@@ -130,7 +130,7 @@ export function startCluster(opts: ClusterOptions): Cluster {
         held.delete(key);
         logger.warn({ key, token: h.record.token, reason }, 'lease lost while being given back');
       }
-      return h.leaving;
+      return releasing.get(key)!;
     }
     if (o.giveBack) logger.info({ key, token: h.record.token, reason }, 'lease given back');
     else {
@@ -155,7 +155,7 @@ export function startCluster(opts: ClusterOptions): Cluster {
       if (releasing.get(key) === job) releasing.delete(key);
     });
     releasing.set(key, job);
-    if (o.giveBack) h.leaving = job;
+    if (o.giveBack) h.leaving = true;
     return job;
   }
 
